@@ -1,0 +1,266 @@
+import CRdKafka
+import Foundation
+import Logging
+import SluiceSupport
+import Synchronization
+
+/// A record to produce. `partition` `nil` lets the partitioner choose (by key hash).
+public struct KafkaProducerRecord: Sendable {
+    public var topic: String
+    public var partition: Int32?
+    public var key: [UInt8]?
+    public var value: [UInt8]?
+    public var headers: [KafkaHeader]
+    /// Milliseconds since the epoch; `nil` lets the client stamp it.
+    public var timestamp: Int64?
+
+    public init(
+        topic: String, partition: Int32? = nil, key: [UInt8]? = nil, value: [UInt8]?, headers: [KafkaHeader] = [],
+        timestamp: Int64? = nil
+    ) {
+        self.topic = topic
+        self.partition = partition
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.timestamp = timestamp
+    }
+}
+
+/// Where the broker stored an acknowledged record — the metadata `commitRecord` gets.
+public struct KafkaDeliveryReport: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var timestamp: Int64?
+}
+
+/// An asynchronous producer. Idempotence is on by default (no duplicates or reordering from
+/// retries); `send` and `send(batch:)` return once the broker has acknowledged the records.
+/// A dedicated thread serves librdkafka's delivery reports; `close()` flushes.
+public final class KafkaProducer: Sendable {
+    /// Sluice's defaults under the caller's settings.
+    public static let defaultSettings: [String: String] = [
+        "enable.idempotence": "true",
+        "acks": "all",
+        "linger.ms": "5",
+        "compression.type": "lz4",
+        "message.timeout.ms": "120000",
+    ]
+
+    private let handle: KafkaHandle
+    private let executor = BlockingExecutor(label: "sluice.kafka.producer")
+    private let running = AtomicFlag(true)
+    private let pollerDone = DispatchSemaphore(value: 0)
+    public let configuration: KafkaConfiguration
+    private let logger: Logger
+
+    /// Creates the producer and waits until a broker answers (up to `connectTimeout`), so a
+    /// wrong address fails here with a clear error rather than as delivery time-outs later.
+    public init(configuration: KafkaConfiguration, logger: Logger, connectTimeout: Duration = .seconds(10)) async throws(KafkaError) {
+        self.configuration = configuration
+        self.logger = logger
+        let handle = try KafkaHandle(
+            type: RD_KAFKA_PRODUCER, settings: configuration.merged(defaults: Self.defaultSettings),
+            context: KafkaCallbackContext(logger: logger)
+        ) { conf in
+            rd_kafka_conf_set_dr_msg_cb(conf, kafkaDeliveryCallback)
+        }
+        self.handle = handle
+        let running = self.running
+        let done = self.pollerDone
+        let pointer = UncheckedSendable(handle.pointer)
+        Thread.detachNewThread {
+            while running.load() { rd_kafka_poll(pointer.value, 100) }
+            done.signal()
+        }
+        do {
+            try await executor.run { () throws(KafkaError) in
+                try handle.awaitBroker(bootstrap: configuration.bootstrapServers, timeout: connectTimeout)
+            }
+        } catch {
+            stopPoller()
+            throw error
+        }
+    }
+
+    deinit { stopPoller() }
+
+    private func stopPoller() {
+        if running.exchange(false) { pollerDone.wait() }
+    }
+
+    /// Produces one record and waits for the broker's acknowledgement.
+    @discardableResult
+    public func send(_ record: KafkaProducerRecord) async throws(KafkaError) -> KafkaDeliveryReport {
+        try await send(batch: [record])[0]
+    }
+
+    /// Produces `records` (in order) and waits until every one is acknowledged. Reports come back
+    /// in input order. If any record fails, the first failure is thrown after all have settled.
+    public func send(batch records: [KafkaProducerRecord]) async throws(KafkaError) -> [KafkaDeliveryReport] {
+        guard !records.isEmpty else { return [] }
+        let batch = DeliveryBatch(count: records.count)
+        let results: [Result<KafkaDeliveryReport, KafkaError>] = await withCheckedContinuation { continuation in
+            batch.setContinuation(continuation)
+            Task { await self.enqueue(records, batch: batch) }
+        }
+        return try results.map { result throws(KafkaError) in try result.get() }
+    }
+
+    private func enqueue(_ records: [KafkaProducerRecord], batch: DeliveryBatch) async {
+        for (index, record) in records.enumerated() {
+            var attempt = 0
+            while true {
+                let error = produce(record, ticket: DeliveryTicket(batch: batch, index: index))
+                if error == RD_KAFKA_RESP_ERR__QUEUE_FULL {
+                    // Local queue full: let delivery reports drain, then try again.
+                    attempt += 1
+                    try? await Task.sleep(for: .milliseconds(min(50, 1 << min(attempt, 6))))
+                    continue
+                }
+                if error != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    batch.complete(index: index, with: .failure(KafkaError(error, context: "produce to \(record.topic)")))
+                }
+                break
+            }
+        }
+    }
+
+    /// Hands one record to librdkafka (copying its bytes). On success, librdkafka owns the ticket
+    /// until the delivery report.
+    private func produce(_ record: KafkaProducerRecord, ticket: DeliveryTicket) -> rd_kafka_resp_err_t {
+        let opaque = Unmanaged.passRetained(ticket).toOpaque()
+        var headers: OpaquePointer? = nil
+        if !record.headers.isEmpty {
+            headers = rd_kafka_headers_new(record.headers.count)
+            for header in record.headers {
+                if let value = header.value {
+                    value.withUnsafeBytes { _ = rd_kafka_header_add(headers, header.key, -1, $0.baseAddress, $0.count) }
+                } else {
+                    _ = rd_kafka_header_add(headers, header.key, -1, nil, 0)
+                }
+            }
+        }
+        let error = record.topic.withCString { topic in
+            withOptionalBytes(record.key) { key in
+                withOptionalBytes(record.value) { value in
+                    var fields = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 8)
+                    var count = 0
+                    func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                        fields[count].vtype = type
+                        fill(&fields[count])
+                        count += 1
+                    }
+                    add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic }
+                    add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                    add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
+                    if let partition = record.partition { add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition } }
+                    if let key { add(RD_KAFKA_VTYPE_KEY) { $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress); $0.u.mem.size = key.count } }
+                    if let value { add(RD_KAFKA_VTYPE_VALUE) { $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress); $0.u.mem.size = value.count } }
+                    if let timestamp = record.timestamp { add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp } }
+                    if let headers { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers } }
+                    let resultError = rd_kafka_produceva(handle.pointer, fields, count)
+                    defer { rd_kafka_error_destroy(resultError) }
+                    return resultError.map { rd_kafka_error_code($0) } ?? RD_KAFKA_RESP_ERR_NO_ERROR
+                }
+            }
+        }
+        if error != RD_KAFKA_RESP_ERR_NO_ERROR {
+            Unmanaged<DeliveryTicket>.fromOpaque(opaque).release()
+            if let headers { rd_kafka_headers_destroy(headers) }
+        }
+        return error
+    }
+
+    /// Waits until every queued record is delivered or failed, up to `timeout`.
+    public func flush(timeout: Duration = .seconds(30)) async throws(KafkaError) {
+        let handle = self.handle
+        try await executor.run { () throws(KafkaError) in
+            let error = rd_kafka_flush(handle.pointer, Int32(clamping: timeout.milliseconds))
+            if error != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError(error, context: "flush: \(rd_kafka_outq_len(handle.pointer)) records still queued after \(timeout)")
+            }
+        }
+    }
+
+    /// Flushes, then stops serving delivery reports. Call before dropping the producer.
+    public func close(timeout: Duration = .seconds(30)) async throws(KafkaError) {
+        defer { stopPoller() }
+        try await flush(timeout: timeout)
+    }
+
+    /// The cluster id the brokers report (`nil` if they do not in time).
+    public func clusterID(timeout: Duration = .seconds(5)) async -> String? {
+        let handle = self.handle
+        return await executor.run { handle.clusterID(timeout: timeout) }
+    }
+}
+
+/// Collects the outcome of each record of one `send(batch:)` and resumes the caller when all are in.
+final class DeliveryBatch: @unchecked Sendable {
+    private struct State {
+        var results: [Result<KafkaDeliveryReport, KafkaError>?]
+        var remaining: Int
+        var continuation: CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>?
+    }
+    private let state: Mutex<State>
+
+    init(count: Int) { state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count)) }
+
+    func setContinuation(_ continuation: CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>) {
+        state.withLock { $0.continuation = continuation }
+    }
+
+    func complete(index: Int, with result: Result<KafkaDeliveryReport, KafkaError>) {
+        let finished: (CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>, [Result<KafkaDeliveryReport, KafkaError>])? =
+            state.withLock { state in
+                guard state.results[index] == nil else { return nil }
+                state.results[index] = result
+                state.remaining -= 1
+                guard state.remaining == 0, let continuation = state.continuation else { return nil }
+                state.continuation = nil
+                return (continuation, state.results.map { $0! })
+            }
+        if let (continuation, results) = finished { continuation.resume(returning: results) }
+    }
+}
+
+/// One record's place in its batch; travels through librdkafka as the message opaque.
+final class DeliveryTicket {
+    let batch: DeliveryBatch
+    let index: Int
+    init(batch: DeliveryBatch, index: Int) {
+        self.batch = batch
+        self.index = index
+    }
+}
+
+private let kafkaDeliveryCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
+    _, message, _ in
+    guard let message = message?.pointee, let opaque = message._private else { return }
+    let ticket = Unmanaged<DeliveryTicket>.fromOpaque(opaque).takeRetainedValue()
+    let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+    if message.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = withUnsafePointer(to: message) { rd_kafka_message_timestamp($0, &timestampType) }
+        ticket.batch.complete(
+            index: ticket.index,
+            with: .success(
+                KafkaDeliveryReport(
+                    topic: topic, partition: message.partition, offset: message.offset, timestamp: timestamp >= 0 ? timestamp : nil)))
+    } else {
+        ticket.batch.complete(index: ticket.index, with: .failure(KafkaError(message.err, context: "delivery to \(topic)")))
+    }
+}
+
+func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
+    guard let bytes else { return body(nil) }
+    return bytes.withUnsafeBufferPointer { body($0) }
+}
+
+/// Carries a non-Sendable C pointer into a closure that is known to use it safely.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
