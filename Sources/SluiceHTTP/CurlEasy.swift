@@ -67,7 +67,9 @@ final class CurlEasy {
                         set(sluice_curl_set_ptr(handle, CURLOPT_CUSTOMREQUEST, request.method))
                         if !bodyBytes.isEmpty || request.method == "PUT" || request.method == "POST" {
                             set(sluice_curl_set_off(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bodyBytes.count)))
-                            set(sluice_curl_set_ptr(handle, CURLOPT_POSTFIELDS, bodyBytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)))
+                            set(
+                                sluice_curl_set_ptr(
+                                    handle, CURLOPT_POSTFIELDS, bodyBytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)))
                         }
                     }
                     guard setup == CURLE_OK else { return setup }

@@ -1,5 +1,5 @@
-import SluiceSupport
 import Foundation
+import SluiceSupport
 
 /// An HTTP request as the libcurl layer sends it. The body is held in memory; S3 multipart keeps
 /// each part small enough (`s3.part.size`) for that to be the right trade.

@@ -24,7 +24,8 @@ public final class JSONHTTPClient: Sendable {
 
     /// Sends `body` (encoded as JSON when given) and decodes a 2xx body as `Response`.
     public func send<Response: Decodable & Sendable>(
-        _ method: String, url: URL, headers: [(name: String, value: String)] = [], body: (some Encodable & Sendable)? = nil as Int?,
+        _ method: String, url: URL, headers: [(name: String, value: String)] = [],
+        body: (some Encodable & Sendable)? = nil as Int?,
         as type: Response.Type
     ) async throws -> Response {
         let data = try await sendRaw(method, url: url, headers: headers, body: body.map { try JSONEncoder().encode($0) })

@@ -83,7 +83,8 @@ extension S3Client {
             let response = try await perform("GET", bucket: bucket, query: query, operation: "ListMultipartUploads")
             let root = try parseXML(response, operation: "ListMultipartUploads \(bucket)")
             uploads += root.all("Upload").map {
-                S3MultipartUpload(key: $0.value("Key") ?? "", uploadID: $0.value("UploadId") ?? "", initiated: $0.value("Initiated"))
+                S3MultipartUpload(
+                    key: $0.value("Key") ?? "", uploadID: $0.value("UploadId") ?? "", initiated: $0.value("Initiated"))
             }
             guard root.value("IsTruncated") == "true" else { return uploads }
             keyMarker = root.value("NextKeyMarker")
@@ -105,7 +106,9 @@ extension S3Client {
             var number = 1
             repeat {
                 let end = min(offset + max(partSize, 5 << 20), body.endIndex)
-                parts.append(try await uploadPart(bucket: bucket, key: key, uploadID: uploadID, partNumber: number, body: body[offset..<end]))
+                parts.append(
+                    try await uploadPart(
+                        bucket: bucket, key: key, uploadID: uploadID, partNumber: number, body: body[offset..<end]))
                 offset = end
                 number += 1
             } while offset < body.endIndex

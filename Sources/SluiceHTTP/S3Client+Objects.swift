@@ -48,7 +48,10 @@ public struct PutOptions: Sendable {
         headers += encryption?.headers ?? []
         if !tags.isEmpty {
             headers.append(
-                ("x-amz-tagging", tags.map { SigV4Signer.uriEncode($0.0) + "=" + SigV4Signer.uriEncode($0.1) }.joined(separator: "&")))
+                (
+                    "x-amz-tagging",
+                    tags.map { SigV4Signer.uriEncode($0.0) + "=" + SigV4Signer.uriEncode($0.1) }.joined(separator: "&")
+                ))
         }
         return headers
     }
@@ -75,7 +78,8 @@ extension S3Client {
     public func putObject(bucket: String, key: String, body: Data, options: PutOptions = .init()) async throws(S3Error)
         -> String
     {
-        let response = try await perform("PUT", bucket: bucket, key: key, headers: options.headers, body: body, operation: "PutObject")
+        let response = try await perform(
+            "PUT", bucket: bucket, key: key, headers: options.headers, body: body, operation: "PutObject")
         return response.header("etag") ?? ""
     }
 
@@ -141,7 +145,8 @@ extension S3Client {
 
     /// The bucket's tags (empty when it has none).
     public func getBucketTagging(bucket: String) async throws(S3Error) -> [String: String] {
-        let response = try await perform("GET", bucket: bucket, query: [("tagging", nil)], accept: [404], operation: "GetBucketTagging")
+        let response = try await perform(
+            "GET", bucket: bucket, query: [("tagging", nil)], accept: [404], operation: "GetBucketTagging")
         if response.status == 404 {
             let error = S3Error.from(response: response, operation: "GetBucketTagging \(bucket)")
             if error.kind == .noSuchBucket { throw error }
@@ -159,11 +164,14 @@ extension S3Client {
     public func putBucketTagging(bucket: String, tags: [String: String]) async throws(S3Error) {
         let body = Data(
             ("<Tagging><TagSet>"
-                + tags.sorted { $0.key < $1.key }.map { "<Tag><Key>\(xmlEscape($0.key))</Key><Value>\(xmlEscape($0.value))</Value></Tag>" }
+                + tags.sorted { $0.key < $1.key }.map {
+                    "<Tag><Key>\(xmlEscape($0.key))</Key><Value>\(xmlEscape($0.value))</Value></Tag>"
+                }
                 .joined() + "</TagSet></Tagging>").utf8)
         let md5 = Data(Insecure.MD5.hash(data: body)).base64EncodedString()
         _ = try await perform(
-            "PUT", bucket: bucket, query: [("tagging", nil)], headers: [("Content-MD5", md5), ("Content-Type", "application/xml")],
+            "PUT", bucket: bucket, query: [("tagging", nil)],
+            headers: [("Content-MD5", md5), ("Content-Type", "application/xml")],
             body: body, operation: "PutBucketTagging")
     }
 }

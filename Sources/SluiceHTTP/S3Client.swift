@@ -46,10 +46,13 @@ public final class S3Client: Sendable {
     /// The URL of `bucket`/`key` with `query` items (in order), per the addressing style.
     public func url(bucket: String, key: String? = nil, query: [(String, String?)] = []) -> URL {
         var components = URLComponents(url: configuration.endpoint, resolvingAgainstBaseURL: false)!
-        let basePath = components.percentEncodedPath.hasSuffix("/") ? String(components.percentEncodedPath.dropLast()) : components.percentEncodedPath
+        let basePath =
+            components.percentEncodedPath.hasSuffix("/")
+            ? String(components.percentEncodedPath.dropLast()) : components.percentEncodedPath
         let encodedKey = key.map { "/" + SigV4Signer.uriEncode($0, keepSlash: true) } ?? ""
         if configuration.pathStyle {
-            components.percentEncodedPath = basePath + "/" + SigV4Signer.uriEncode(bucket) + (encodedKey.isEmpty ? "" : encodedKey)
+            components.percentEncodedPath =
+                basePath + "/" + SigV4Signer.uriEncode(bucket) + (encodedKey.isEmpty ? "" : encodedKey)
         } else {
             components.host = "\(bucket).\(components.host ?? "")"
             components.percentEncodedPath = basePath + (encodedKey.isEmpty ? "/" : encodedKey)
@@ -84,9 +87,11 @@ public final class S3Client: Sendable {
         } catch {
             throw S3Error(kind: .network, code: "cancelled", message: "\(error)", operation: label)
         }
-        if (200...299).contains(response.status), method != "HEAD", let root = XMLNode.parse(response.body), root.name == "Error" {
+        if (200...299).contains(response.status), method != "HEAD", let root = XMLNode.parse(response.body), root.name == "Error"
+        {
             // S3 may answer 200 and put the error in the body (CompleteMultipartUpload).
-            throw S3Error.from(response: HTTPResponse(status: 500, headers: response.headers, body: response.body), operation: label)
+            throw S3Error.from(
+                response: HTTPResponse(status: 500, headers: response.headers, body: response.body), operation: label)
         }
         guard (200...299).contains(response.status) || accept.contains(response.status) else {
             throw S3Error.from(response: response, operation: label)

@@ -46,7 +46,9 @@ public struct SigV4Signer: Sendable {
     public func canonicalRequest(_ request: HTTPRequest, payloadHash: String) -> (String, String) {
         let components = URLComponents(url: request.url, resolvingAgainstBaseURL: false)
         var host = components?.host ?? ""
-        if let port = components?.port, !(components?.scheme == "http" && port == 80), !(components?.scheme == "https" && port == 443) {
+        if let port = components?.port, !(components?.scheme == "http" && port == 80),
+            !(components?.scheme == "https" && port == 443)
+        {
             host += ":\(port)"
         }
         var headers: [String: [String]] = ["host": [host]]

@@ -31,7 +31,9 @@ public final class KafkaAdmin: Sendable {
     public let configuration: KafkaConfiguration
 
     /// Connects and waits until a broker answers, up to `connectTimeout`.
-    public init(configuration: KafkaConfiguration, logger: Logger, connectTimeout: Duration = .seconds(10)) async throws(KafkaError) {
+    public init(configuration: KafkaConfiguration, logger: Logger, connectTimeout: Duration = .seconds(10))
+        async throws(KafkaError)
+    {
         self.configuration = configuration
         let handle = try KafkaHandle(
             type: RD_KAFKA_PRODUCER, settings: configuration.merged(defaults: [:]), context: KafkaCallbackContext(logger: logger))
@@ -53,13 +55,15 @@ public final class KafkaAdmin: Sendable {
 
     /// Creates a topic. Returns `false` when it already existed and `ifNotExists` is set.
     @discardableResult
-    public func createTopic(_ spec: KafkaTopicSpec, ifNotExists: Bool = true, timeout: Duration = .seconds(30)) async throws(KafkaError)
+    public func createTopic(_ spec: KafkaTopicSpec, ifNotExists: Bool = true, timeout: Duration = .seconds(30))
+        async throws(KafkaError)
         -> Bool
     {
         let handle = self.handle
         return try await executor.run { () throws(KafkaError) -> Bool in
             var errorText = [CChar](repeating: 0, count: 512)
-            guard let topic = rd_kafka_NewTopic_new(spec.name, spec.partitions, spec.replicationFactor, &errorText, errorText.count)
+            guard
+                let topic = rd_kafka_NewTopic_new(spec.name, spec.partitions, spec.replicationFactor, &errorText, errorText.count)
             else {
                 throw KafkaError(code: .configuration, message: "invalid topic \(spec.name): \(errorText.nulTerminatedString)")
             }
@@ -111,7 +115,9 @@ public final class KafkaAdmin: Sendable {
     }
 
     /// The topic's configs as the broker reports them (`cleanup.policy`, `retention.ms`, …).
-    public func describeTopicConfigs(_ name: String, timeout: Duration = .seconds(30)) async throws(KafkaError) -> [String: String] {
+    public func describeTopicConfigs(_ name: String, timeout: Duration = .seconds(30)) async throws(KafkaError) -> [String:
+        String]
+    {
         let handle = self.handle
         return try await executor.run { () throws(KafkaError) -> [String: String] in
             let resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name)
@@ -140,7 +146,8 @@ public final class KafkaAdmin: Sendable {
     }
 
     /// The topic's partitions from cluster metadata.
-    public func describeTopic(_ name: String, timeout: Duration = .seconds(10)) async throws(KafkaError) -> KafkaTopicDescription {
+    public func describeTopic(_ name: String, timeout: Duration = .seconds(10)) async throws(KafkaError) -> KafkaTopicDescription
+    {
         guard let topic = try await metadata(topic: name, timeout: timeout).first(where: { $0.name == name }) else {
             throw KafkaError(code: .unknownTopicOrPartition, message: "topic \(name) does not exist")
         }
@@ -192,7 +199,8 @@ public final class KafkaAdmin: Sendable {
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
             let text = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? ""
             rd_kafka_event_destroy(event)
-            throw KafkaError(code: KafkaError.classify(error), name: String(cString: rd_kafka_err2name(error)), message: "\(what): \(text)")
+            throw KafkaError(
+                code: KafkaError.classify(error), name: String(cString: rd_kafka_err2name(error)), message: "\(what): \(text)")
         }
         return event
     }

@@ -23,7 +23,8 @@ public struct KafkaConfiguration: Sendable, CustomStringConvertible {
     /// Settings with secret values hidden, for logs.
     public var description: String {
         let shown = settings.sorted { $0.key < $1.key }.map { "\($0.key)=\(Redaction.display(key: $0.key, value: $0.value))" }
-        return "KafkaConfiguration(bootstrap.servers=\(bootstrapServers)\(shown.isEmpty ? "" : ", " + shown.joined(separator: ", ")))"
+        return
+            "KafkaConfiguration(bootstrap.servers=\(bootstrapServers)\(shown.isEmpty ? "" : ", " + shown.joined(separator: ", ")))"
     }
 }
 

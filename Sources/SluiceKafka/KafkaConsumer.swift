@@ -154,7 +154,8 @@ public final class KafkaConsumer: Sendable {
     {
         let handle = self.handle
         return try await controlExecutor.run { () throws(KafkaError) -> [TopicPartitionOffset] in
-            let list = TopicPartitionList(partitions.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: 0) })
+            let list = TopicPartitionList(
+                partitions.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: 0) })
             let error = rd_kafka_committed(handle.pointer, list.pointer, Int32(clamping: timeout.milliseconds))
             guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, context: "read committed offsets") }
             return TopicPartitionList.read(list.pointer).filter { $0.offset >= 0 }
@@ -170,20 +171,24 @@ public final class KafkaConsumer: Sendable {
                 defer { rd_kafka_error_destroy(error) }
                 throw KafkaError(rd_kafka_error_code(error), context: "seek \(offsets)")
             }
-            if let failed = TopicPartitionList.firstError(list.pointer) { throw KafkaError(failed.1, context: "seek \(failed.0)") }
+            if let failed = TopicPartitionList.firstError(list.pointer) {
+                throw KafkaError(failed.1, context: "seek \(failed.0)")
+            }
         }
     }
 
     /// Stops fetching from `partitions` (they stay assigned).
     public func pause(_ partitions: [TopicPartition]) throws(KafkaError) {
-        let list = TopicPartitionList(partitions.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: 0) })
+        let list = TopicPartitionList(
+            partitions.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: 0) })
         let error = rd_kafka_pause_partitions(handle.pointer, list.pointer)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, context: "pause \(partitions)") }
     }
 
     /// Resumes fetching from paused `partitions`.
     public func resume(_ partitions: [TopicPartition]) throws(KafkaError) {
-        let list = TopicPartitionList(partitions.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: 0) })
+        let list = TopicPartitionList(
+            partitions.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: 0) })
         let error = rd_kafka_resume_partitions(handle.pointer, list.pointer)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, context: "resume \(partitions)") }
     }
@@ -196,7 +201,8 @@ public final class KafkaConsumer: Sendable {
         let committed = try await committed(partitions, timeout: timeout)
         let handle = self.handle
         return try await controlExecutor.run { () throws(KafkaError) -> [TopicPartition: Int64] in
-            let list = TopicPartitionList(partitions.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: 0) })
+            let list = TopicPartitionList(
+                partitions.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: 0) })
             _ = rd_kafka_position(handle.pointer, list.pointer)
             let positions = Dictionary(TopicPartitionList.read(list.pointer).map { ($0.topicPartition, $0.offset) }) { a, _ in a }
             let committedBy = Dictionary(committed.map { ($0.topicPartition, $0.offset) }) { a, _ in a }
@@ -307,7 +313,9 @@ final class ConsumerContext: KafkaCallbackContext, @unchecked Sendable {
 }
 
 private let kafkaRebalanceCallback:
-    @convention(c) (OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?)
+    @convention(c) (
+        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?
+    )
         -> Void = { handle, error, partitions, _ in
             guard let handle, let context = KafkaHandle.context(of: handle) else { return }
             context.rebalance(handle, error: error, partitions: partitions)

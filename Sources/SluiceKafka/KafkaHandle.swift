@@ -1,14 +1,33 @@
 import CRdKafka
 import Logging
 import SluiceSupport
+import Synchronization
 
 /// State shared with librdkafka's callbacks through the handle's opaque pointer.
 class KafkaCallbackContext: @unchecked Sendable {
     let logger: Logger
+    /// librdkafka repeats the same connection error on every reconnect attempt; each distinct
+    /// line is logged at most once per `repeatWindow`.
+    private let lastLogged = Mutex<[String: ContinuousClock.Instant]>([:])
+    private let repeatWindow: Duration = .seconds(30)
+
     init(logger: Logger) { self.logger = logger }
 
+    /// Whether a line with this text should be logged now (not a repeat inside the window).
+    func shouldLog(_ text: String) -> Bool {
+        let now = ContinuousClock.now
+        return lastLogged.withLock { seen in
+            if let last = seen[text], now - last < repeatWindow { return false }
+            if seen.count > 1000 { seen.removeAll() }
+            seen[text] = now
+            return true
+        }
+    }
+
     /// Called for consumer rebalances; the consumer's context overrides it.
-    func rebalance(_ handle: OpaquePointer, error: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {}
+    func rebalance(
+        _ handle: OpaquePointer, error: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+    ) {}
 }
 
 /// Owns one `rd_kafka_t`, freed in `deinit`. Producer, consumer and admin wrap one each.
@@ -64,7 +83,9 @@ final class KafkaHandle: @unchecked Sendable {
             throw KafkaError(
                 code: error == RD_KAFKA_RESP_ERR__TIMED_OUT ? .transport : KafkaError.classify(error),
                 name: String(cString: rd_kafka_err2name(error)),
-                message: "no Kafka broker answered at \(bootstrap) within \(timeout) (\(String(cString: rd_kafka_err2str(error)))); check bootstrap.servers and that the broker is running")
+                message:
+                    "no Kafka broker answered at \(bootstrap) within \(timeout) (\(String(cString: rd_kafka_err2str(error)))); check bootstrap.servers and that the broker is running"
+            )
         }
     }
 
@@ -94,17 +115,23 @@ private let kafkaLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePoint
         case 6: .info
         default: .debug
         }
+    let message = text.map { String(cString: $0) } ?? ""
+    // Drop the "(after Nms in state …)" tail so repeated failures compare equal.
+    guard context.shouldLog(String(message.prefix { $0 != "(" })) else { return }
     context.logger.log(
-        level: swiftLevel, "\(text.map { String(cString: $0) } ?? "")",
+        level: swiftLevel, "\(message)",
         metadata: ["facility": "\(facility.map { String(cString: $0) } ?? "")", "source": "librdkafka"])
 }
 
-private let kafkaErrorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
-    handle, error, reason, _ in
-    guard let context = KafkaHandle.context(of: handle) else { return }
-    let code = rd_kafka_resp_err_t(rawValue: error)
-    let level: Logger.Level = code == RD_KAFKA_RESP_ERR__FATAL ? .error : .warning
-    context.logger.log(
-        level: level, "Kafka client error: \(reason.map { String(cString: $0) } ?? "")",
-        metadata: ["error": "\(String(cString: rd_kafka_err2name(code)))"])
-}
+private let kafkaErrorCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void =
+    {
+        handle, error, reason, _ in
+        guard let context = KafkaHandle.context(of: handle) else { return }
+        let code = rd_kafka_resp_err_t(rawValue: error)
+        let level: Logger.Level = code == RD_KAFKA_RESP_ERR__FATAL ? .error : .warning
+        let text = reason.map { String(cString: $0) } ?? ""
+        guard context.shouldLog("error:" + String(text.prefix { $0 != "(" })) else { return }
+        context.logger.log(
+            level: level, "Kafka client error: \(text)",
+            metadata: ["error": "\(String(cString: rd_kafka_err2name(code)))"])
+    }

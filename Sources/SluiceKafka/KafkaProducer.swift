@@ -57,7 +57,9 @@ public final class KafkaProducer: Sendable {
 
     /// Creates the producer and waits until a broker answers (up to `connectTimeout`), so a
     /// wrong address fails here with a clear error rather than as delivery time-outs later.
-    public init(configuration: KafkaConfiguration, logger: Logger, connectTimeout: Duration = .seconds(10)) async throws(KafkaError) {
+    public init(configuration: KafkaConfiguration, logger: Logger, connectTimeout: Duration = .seconds(10))
+        async throws(KafkaError)
+    {
         self.configuration = configuration
         self.logger = logger
         let handle = try KafkaHandle(
@@ -156,8 +158,18 @@ public final class KafkaProducer: Sendable {
                     add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
                     add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
                     if let partition = record.partition { add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition } }
-                    if let key { add(RD_KAFKA_VTYPE_KEY) { $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress); $0.u.mem.size = key.count } }
-                    if let value { add(RD_KAFKA_VTYPE_VALUE) { $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress); $0.u.mem.size = value.count } }
+                    if let key {
+                        add(RD_KAFKA_VTYPE_KEY) {
+                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                            $0.u.mem.size = key.count
+                        }
+                    }
+                    if let value {
+                        add(RD_KAFKA_VTYPE_VALUE) {
+                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                            $0.u.mem.size = value.count
+                        }
+                    }
                     if let timestamp = record.timestamp { add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp } }
                     if let headers { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers } }
                     let resultError = rd_kafka_produceva(handle.pointer, fields, count)
@@ -179,7 +191,8 @@ public final class KafkaProducer: Sendable {
         try await executor.run { () throws(KafkaError) in
             let error = rd_kafka_flush(handle.pointer, Int32(clamping: timeout.milliseconds))
             if error != RD_KAFKA_RESP_ERR_NO_ERROR {
-                throw KafkaError(error, context: "flush: \(rd_kafka_outq_len(handle.pointer)) records still queued after \(timeout)")
+                throw KafkaError(
+                    error, context: "flush: \(rd_kafka_outq_len(handle.pointer)) records still queued after \(timeout)")
             }
         }
     }
@@ -213,15 +226,16 @@ final class DeliveryBatch: @unchecked Sendable {
     }
 
     func complete(index: Int, with result: Result<KafkaDeliveryReport, KafkaError>) {
-        let finished: (CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>, [Result<KafkaDeliveryReport, KafkaError>])? =
-            state.withLock { state in
-                guard state.results[index] == nil else { return nil }
-                state.results[index] = result
-                state.remaining -= 1
-                guard state.remaining == 0, let continuation = state.continuation else { return nil }
-                state.continuation = nil
-                return (continuation, state.results.map { $0! })
-            }
+        let finished:
+            (CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>, [Result<KafkaDeliveryReport, KafkaError>])? =
+                state.withLock { state in
+                    guard state.results[index] == nil else { return nil }
+                    state.results[index] = result
+                    state.remaining -= 1
+                    guard state.remaining == 0, let continuation = state.continuation else { return nil }
+                    state.continuation = nil
+                    return (continuation, state.results.map { $0! })
+                }
         if let (continuation, results) = finished { continuation.resume(returning: results) }
     }
 }
@@ -236,23 +250,25 @@ final class DeliveryTicket {
     }
 }
 
-private let kafkaDeliveryCallback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
-    _, message, _ in
-    guard let message = message?.pointee, let opaque = message._private else { return }
-    let ticket = Unmanaged<DeliveryTicket>.fromOpaque(opaque).takeRetainedValue()
-    let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-    if message.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let timestamp = withUnsafePointer(to: message) { rd_kafka_message_timestamp($0, &timestampType) }
-        ticket.batch.complete(
-            index: ticket.index,
-            with: .success(
-                KafkaDeliveryReport(
-                    topic: topic, partition: message.partition, offset: message.offset, timestamp: timestamp >= 0 ? timestamp : nil)))
-    } else {
-        ticket.batch.complete(index: ticket.index, with: .failure(KafkaError(message.err, context: "delivery to \(topic)")))
+private let kafkaDeliveryCallback:
+    @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {
+        _, message, _ in
+        guard let message = message?.pointee, let opaque = message._private else { return }
+        let ticket = Unmanaged<DeliveryTicket>.fromOpaque(opaque).takeRetainedValue()
+        let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        if message.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+            var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+            let timestamp = withUnsafePointer(to: message) { rd_kafka_message_timestamp($0, &timestampType) }
+            ticket.batch.complete(
+                index: ticket.index,
+                with: .success(
+                    KafkaDeliveryReport(
+                        topic: topic, partition: message.partition, offset: message.offset,
+                        timestamp: timestamp >= 0 ? timestamp : nil)))
+        } else {
+            ticket.batch.complete(index: ticket.index, with: .failure(KafkaError(message.err, context: "delivery to \(topic)")))
+        }
     }
-}
 
 func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeBufferPointer<UInt8>?) -> R) -> R {
     guard let bytes else { return body(nil) }

@@ -19,16 +19,22 @@ final class TopicPartitionList {
         let count = Int(list.pointee.cnt)
         guard count > 0, let elements = list.pointee.elems else { return [] }
         return (0..<count).map {
-            TopicPartitionOffset(topic: String(cString: elements[$0].topic), partition: elements[$0].partition, offset: elements[$0].offset)
+            TopicPartitionOffset(
+                topic: String(cString: elements[$0].topic), partition: elements[$0].partition, offset: elements[$0].offset)
         }
     }
 
     /// The first element carrying a per-partition error.
-    static func firstError(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> (TopicPartition, rd_kafka_resp_err_t)? {
+    static func firstError(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> (
+        TopicPartition, rd_kafka_resp_err_t
+    )? {
         let count = Int(list.pointee.cnt)
         guard count > 0, let elements = list.pointee.elems else { return nil }
         for index in 0..<count where elements[index].err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            return (TopicPartition(topic: String(cString: elements[index].topic), partition: elements[index].partition), elements[index].err)
+            return (
+                TopicPartition(topic: String(cString: elements[index].topic), partition: elements[index].partition),
+                elements[index].err
+            )
         }
         return nil
     }

@@ -20,7 +20,8 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
 
     public init(
         host: String = "127.0.0.1", port: Int = 5432, user: String, password: String? = nil, database: String,
-        sslMode: SSLMode = .prefer, connectTimeout: Duration = .seconds(10), applicationName: String = "sluice", dsn: String? = nil
+        sslMode: SSLMode = .prefer, connectTimeout: Duration = .seconds(10), applicationName: String = "sluice",
+        dsn: String? = nil
     ) {
         self.host = host
         self.port = port

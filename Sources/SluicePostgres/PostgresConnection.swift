@@ -36,7 +36,7 @@ public final class PostgresConnection: @unchecked Sendable {
         let raw = try await executor.run { () throws(PostgresError) -> UncheckedPointer in
             let keywords = parameters.map { strdup($0.0) }
             let values = parameters.map { strdup($0.1) }
-            defer { (keywords + values).forEach { free($0) } }
+            defer { for pointer in keywords + values { free(pointer) } }
             let keywordPointers = keywords.map { UnsafePointer($0) } + [nil]
             let valuePointers = values.map { UnsafePointer($0) } + [nil]
             guard let connection = PQconnectdbParams(keywordPointers, valuePointers, 1) else {
@@ -74,8 +74,8 @@ public final class PostgresConnection: @unchecked Sendable {
     public func query(_ sql: String, _ parameters: [String?] = []) async throws(PostgresError) -> PostgresRows {
         let connection = UncheckedPointer(self.connection)
         return try await executor.run { () throws(PostgresError) -> PostgresRows in
-            let copies = parameters.map { $0.map { strdup($0) } }
-            defer { copies.forEach { $0.map { free($0) } } }
+            let copies: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
+            defer { for copy in copies { free(copy) } }
             let pointers: [UnsafePointer<CChar>?] = copies.map { copy in copy.flatMap { UnsafePointer($0) } }
             let result = PQexecParams(connection.value, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
             return try Self.rows(from: result, connection: connection.value)
@@ -96,7 +96,9 @@ public final class PostgresConnection: @unchecked Sendable {
     public func quoteIdentifier(_ name: String) -> String { Self.quoteIdentifier(name) }
 
     /// Quotes an identifier the way `PQescapeIdentifier` does, without needing a connection.
-    public static func quoteIdentifier(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    public static func quoteIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
 
     /// Quotes a string literal (standard_conforming_strings on): `'` doubled, wrapped in `'…'`.
     public static func quoteLiteral(_ value: String) -> String { "'" + value.replacingOccurrences(of: "'", with: "''") + "'" }
@@ -136,7 +138,8 @@ public final class PostgresConnection: @unchecked Sendable {
             default: .query
             }
         return PostgresError(
-            code: code, sqlState: sqlState, message: message, detail: field(Int32(UInt8(ascii: "D"))), hint: field(Int32(UInt8(ascii: "H"))))
+            code: code, sqlState: sqlState, message: message, detail: field(Int32(UInt8(ascii: "D"))),
+            hint: field(Int32(UInt8(ascii: "H"))))
     }
 
     static func connectError(_ message: String, configuration: PostgresConfiguration) -> PostgresError {
@@ -146,7 +149,9 @@ public final class PostgresConnection: @unchecked Sendable {
         {
             return PostgresError(
                 code: .authentication, sqlState: "28P01", message: message,
-                hint: "check database.user / database.password for \(configuration.user)@\(configuration.host):\(configuration.port)")
+                hint:
+                    "check database.user / database.password for \(configuration.user)@\(configuration.host):\(configuration.port)"
+            )
         }
         return PostgresError(
             code: .connection, message: message, hint: "check that Postgres runs at \(configuration.host):\(configuration.port)")

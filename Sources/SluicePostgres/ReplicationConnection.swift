@@ -61,10 +61,12 @@ public final class ReplicationConnection: Sendable {
     /// `IDENTIFY_SYSTEM`.
     public func identifySystem() async throws(PostgresError) -> SystemIdentity {
         let rows = try await connection.execute("IDENTIFY_SYSTEM")
-        guard rows.rows.count == 1, let system = rows.value(0, "systemid"), let position = rows.value(0, "xlogpos").flatMap(LSN.init)
+        guard rows.rows.count == 1, let system = rows.value(0, "systemid"),
+            let position = rows.value(0, "xlogpos").flatMap(LSN.init)
         else { throw PostgresError(code: .protocolViolation, message: "unexpected IDENTIFY_SYSTEM answer: \(rows.rows)") }
         return SystemIdentity(
-            systemID: system, timeline: Int(rows.value(0, "timeline") ?? "") ?? 0, xLogPosition: position, database: rows.value(0, "dbname"))
+            systemID: system, timeline: Int(rows.value(0, "timeline") ?? "") ?? 0, xLogPosition: position,
+            database: rows.value(0, "dbname"))
     }
 
     /// `CREATE_REPLICATION_SLOT name [TEMPORARY] LOGICAL plugin (SNAPSHOT 'export'|'nothing')`.
@@ -95,7 +97,10 @@ public final class ReplicationConnection: Sendable {
     public func startReplication(slot: String, from lsn: LSN, options: [(String, String)]) async throws(PostgresError) {
         let renderedOptions =
             options.isEmpty
-            ? "" : " (" + options.map { "\(PostgresConnection.quoteIdentifier($0.0)) \(PostgresConnection.quoteLiteral($0.1))" }.joined(separator: ", ") + ")"
+            ? ""
+            : " ("
+                + options.map { "\(PostgresConnection.quoteIdentifier($0.0)) \(PostgresConnection.quoteLiteral($0.1))" }.joined(
+                    separator: ", ") + ")"
         let sql = "START_REPLICATION SLOT \(PostgresConnection.quoteIdentifier(slot)) LOGICAL \(lsn)\(renderedOptions)"
         let connection = UncheckedPointer(self.connection.connection)
         try await self.connection.executor.run { () throws(PostgresError) in
@@ -193,12 +198,16 @@ public final class ReplicationConnection: Sendable {
             // -1: the server ended the copy; -2: error.
             if length == -1, let result = PQgetResult(connection) {
                 defer { PQclear(result) }
-                if PQresultStatus(result) != PGRES_COMMAND_OK { throw PostgresConnection.error(from: result, connection: connection) }
+                if PQresultStatus(result) != PGRES_COMMAND_OK {
+                    throw PostgresConnection.error(from: result, connection: connection)
+                }
             }
             positions.withLock { $0.streaming = false }
             throw PostgresError(
                 code: .connection,
-                message: "replication stream ended: \(PostgresConnection.trimmed(PQerrorMessage(connection)).ifEmpty("server closed the stream"))")
+                message:
+                    "replication stream ended: \(PostgresConnection.trimmed(PQerrorMessage(connection)).ifEmpty("server closed the stream"))"
+            )
         }
         return messages
     }
@@ -214,13 +223,16 @@ public final class ReplicationConnection: Sendable {
             return (state.write, state.flush)
         }
         let message = ReplicationMessage.statusUpdate(
-            write: write, flush: flush, apply: flush, clock: ReplicationMessage.postgresClock(unixSeconds: Date().timeIntervalSince1970),
+            write: write, flush: flush, apply: flush,
+            clock: ReplicationMessage.postgresClock(unixSeconds: Date().timeIntervalSince1970),
             replyRequested: replyRequested)
         let sent = message.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { PQputCopyData(connection, $0.baseAddress, Int32($0.count)) }
         }
         guard sent == 1, PQflush(connection) == 0 else {
-            throw PostgresError(code: .connection, message: "could not send status update: \(PostgresConnection.trimmed(PQerrorMessage(connection)))")
+            throw PostgresError(
+                code: .connection,
+                message: "could not send status update: \(PostgresConnection.trimmed(PQerrorMessage(connection)))")
         }
     }
 

@@ -15,6 +15,13 @@ public enum ReplicationMessage: Sendable, Equatable {
         public var sendTime: Int64
         /// The output plugin's bytes (pgoutput message).
         public var data: [UInt8]
+
+        public init(walStart: LSN, walEnd: LSN, sendTime: Int64, data: [UInt8]) {
+            self.walStart = walStart
+            self.walEnd = walEnd
+            self.sendTime = sendTime
+            self.data = data
+        }
     }
 
     /// Decodes one CopyData payload.
@@ -65,7 +72,9 @@ public struct ByteReader {
 
     private mutating func take(_ count: Int) throws(PostgresError) -> UnsafeRawBufferPointer {
         guard count >= 0, remaining >= count else {
-            throw PostgresError(code: .protocolViolation, message: "message truncated: needed \(count) bytes at offset \(offset), have \(remaining)")
+            throw PostgresError(
+                code: .protocolViolation,
+                message: "message truncated: needed \(count) bytes at offset \(offset), have \(remaining)")
         }
         defer { offset += count }
         return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count])
