@@ -31,7 +31,7 @@ extension Integration {
             #expect(Set(reports.map { "\($0.partition)/\($0.offset)" }).count == total, "every record has its own offset")
 
             // Consume everything in a group and commit the next offsets.
-            let consumer = try await KafkaConsumer(configuration: configuration, groupID: group, logger: logger)
+            let consumer = try await KafkaConsumer(configuration: try TestStack.kafkaConsumer(), groupID: group, logger: logger)
             try consumer.subscribe(topics: [topic])
             var seen = Set<String>()
             var next: [TopicPartition: Int64] = [:]
@@ -64,7 +64,7 @@ extension Integration {
             #expect(Set(afterRestart) == Set(committed), "committed offsets survive the restart")
             await reader.close()
 
-            let fresh = try await KafkaConsumer(configuration: configuration, groupID: TestStack.unique("fresh"), logger: logger)
+            let fresh = try await KafkaConsumer(configuration: try TestStack.kafkaConsumer(), groupID: TestStack.unique("fresh"), logger: logger)
             try fresh.subscribe(topics: [topic])
             var count = 0
             let freshDeadline = ContinuousClock.now + .seconds(120)
@@ -132,13 +132,13 @@ extension Integration {
             let group = TestStack.unique("group")
             let admin = try await KafkaAdmin(configuration: configuration, logger: logger)
             try await admin.createTopic(.init(name: topic, partitions: 4))
-            let first = try await KafkaConsumer(configuration: configuration, groupID: group, logger: logger)
+            let first = try await KafkaConsumer(configuration: try TestStack.kafkaConsumer(), groupID: group, logger: logger)
             try first.subscribe(topics: [topic])
             try await TestStack.eventually(timeout: .seconds(30), "first member owns all 4 partitions") {
                 _ = try await first.poll(timeout: .milliseconds(200))
                 return try first.assignment().count == 4
             }
-            let second = try await KafkaConsumer(configuration: configuration, groupID: group, logger: logger)
+            let second = try await KafkaConsumer(configuration: try TestStack.kafkaConsumer(), groupID: group, logger: logger)
             try second.subscribe(topics: [topic])
             try await TestStack.eventually(timeout: .seconds(60), "partitions are shared between both members") {
                 async let a = first.poll(timeout: .milliseconds(200))

@@ -29,10 +29,15 @@ enum TestStack {
         return logger
     }
 
-    /// Client settings for the local broker. Tansu holds a rebalance open until every member
-    /// rejoins or the rebalance timeout (`max.poll.interval.ms`) passes, so tests use short
-    /// group timeouts to keep rebalances to seconds.
+    /// Client settings for the local broker (producers and admin clients).
     static func kafka() throws -> KafkaConfiguration {
+        KafkaConfiguration(bootstrapServers: try value("SLUICE_KAFKA_BOOTSTRAP"))
+    }
+
+    /// Consumer settings. Tansu holds a rebalance open until every member rejoins or the
+    /// rebalance timeout (`max.poll.interval.ms`) passes, so tests use short group timeouts to
+    /// keep rebalances to seconds.
+    static func kafkaConsumer() throws -> KafkaConfiguration {
         KafkaConfiguration(
             bootstrapServers: try value("SLUICE_KAFKA_BOOTSTRAP"),
             settings: ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500", "max.poll.interval.ms": "10000"])
