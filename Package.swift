@@ -14,11 +14,16 @@ let package = Package(
         .library(name: "SluiceKafka", targets: ["SluiceKafka"]),
         .library(name: "SluicePostgres", targets: ["SluicePostgres"]),
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
+        .library(name: "SluiceDatagenConnector", type: .dynamic, targets: ["SluiceDatagenConnector"]),
+        .library(name: "SluiceFileConnector", type: .dynamic, targets: ["SluiceFileConnector"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // The connector SDK is its own package with a dynamic product (DESIGN.md §5).
+        .package(path: "connectors/SluiceConnectSDK"),
     ],
     targets: [
         // Thin C shims: one header each, found through pkg-config, installed by apt.
@@ -48,21 +53,50 @@ let package = Package(
                 "CCurl", "SluiceSupport", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        .target(
+            name: "SluiceTransforms",
+            dependencies: [.product(name: "SluiceConnectSDK", package: "SluiceConnectSDK")]),
+        .target(
+            name: "SluiceRuntime",
+            dependencies: [
+                "SluiceKafka", "SluiceSupport", "SluiceTransforms",
+                .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
+        // Plugins shipped with Sluice: dynamic libraries that depend on the SDK only.
+        .target(
+            name: "SluiceDatagenConnector",
+            dependencies: [.product(name: "SluiceConnectSDK", package: "SluiceConnectSDK")],
+            path: "connectors/datagen/Sources"),
+        .target(
+            name: "SluiceFileConnector",
+            dependencies: [.product(name: "SluiceConnectSDK", package: "SluiceConnectSDK")],
+            path: "connectors/file/Sources"),
+
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceKafka", "SluicePostgres", "SluiceHTTP", "SluiceSupport",
+                "SluiceKafka", "SluicePostgres", "SluiceHTTP", "SluiceSupport", "SluiceRuntime",
+                .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
 
         .testTarget(
             name: "SluiceUnitTests",
-            dependencies: ["SluiceKafka", "SluicePostgres", "SluiceHTTP", "SluiceSupport"]),
+            dependencies: [
+                "SluiceKafka", "SluicePostgres", "SluiceHTTP", "SluiceSupport", "SluiceTransforms", "SluiceRuntime",
+                .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
+            ]),
         .testTarget(
             name: "SluiceIntegrationTests",
             dependencies: [
-                "SluiceKafka", "SluicePostgres", "SluiceHTTP", "SluiceSupport",
+                "SluiceKafka", "SluicePostgres", "SluiceHTTP", "SluiceSupport", "SluiceRuntime",
+                .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
     ]

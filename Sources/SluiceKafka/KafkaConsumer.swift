@@ -124,6 +124,13 @@ public final class KafkaConsumer: Sendable {
                 if message.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                     if message.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
                     let error = KafkaError(message.err, context: "consume")
+                    if error.code == .unknownTopicOrPartition {
+                        // A subscribed topic that does not exist yet: keep waiting for it (Kafka Connect does).
+                        if handle.context.shouldLog("unknown-topic:\(error.message)") {
+                            handle.context.logger.warning("subscribed topic does not exist yet", metadata: ["error": "\(error)"])
+                        }
+                        continue
+                    }
                     if error.code == .fatal || error.code == .authorization || messages.isEmpty { throw error }
                     handle.context.logger.warning("consumer error", metadata: ["error": "\(error)"])
                     continue

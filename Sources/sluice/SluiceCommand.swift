@@ -7,7 +7,7 @@ struct SluiceCommand: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "A Kafka Connect-style connector runtime with sovereign checkpointing.",
         version: SluiceVersion.current,
-        subcommands: [CheckCommand.self, VersionCommand.self]
+        subcommands: [WorkerCommand.self, CheckCommand.self, VersionCommand.self]
     )
 }
 

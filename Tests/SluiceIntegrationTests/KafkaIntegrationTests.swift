@@ -64,7 +64,8 @@ extension Integration {
             #expect(Set(afterRestart) == Set(committed), "committed offsets survive the restart")
             await reader.close()
 
-            let fresh = try await KafkaConsumer(configuration: try TestStack.kafkaConsumer(), groupID: TestStack.unique("fresh"), logger: logger)
+            let fresh = try await KafkaConsumer(
+                configuration: try TestStack.kafkaConsumer(), groupID: TestStack.unique("fresh"), logger: logger)
             try fresh.subscribe(topics: [topic])
             var count = 0
             let freshDeadline = ContinuousClock.now + .seconds(120)

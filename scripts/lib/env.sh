@@ -60,3 +60,7 @@ wait_for() {
     sleep 0.3
   done
 }
+
+# The worker: plugins staged by scripts/build-plugins, data (offsets, sink files) per checkout.
+export SLUICE_PLUGIN_PATH=${SLUICE_PLUGIN_PATH:-$SLUICE_ROOT/.build/plugins}
+export SLUICE_DATA_DIR=${SLUICE_DATA_DIR:-$SLUICE_STACK_DIR/worker}

@@ -2,13 +2,22 @@
 /// importance, documentation, groups and dependents — Kafka Connect's `ConfigDef`.
 public struct ConfigDef: Sendable {
     public enum ConfigType: String, Sendable {
-        case boolean = "BOOLEAN", string = "STRING", int = "INT", long = "LONG", double = "DOUBLE", list = "LIST"
+        case boolean = "BOOLEAN"
+        case string = "STRING"
+        case int = "INT"
+        case long = "LONG"
+        case double = "DOUBLE"
+        case list = "LIST"
         case `class` = "CLASS"
         /// A secret: never shown, logged or echoed; accepted from config providers.
         case password = "PASSWORD"
     }
 
-    public enum Importance: String, Sendable { case high = "HIGH", medium = "MEDIUM", low = "LOW" }
+    public enum Importance: String, Sendable {
+        case high = "HIGH"
+        case medium = "MEDIUM"
+        case low = "LOW"
+    }
 
     /// Checks one value; returns an error message naming the problem and the fix, or `nil`.
     public enum Validator: Sendable {
@@ -30,13 +39,16 @@ public struct ConfigDef: Sendable {
                 if let max, number > max { return "\(name) must be at most \(Self.format(max)), got \(value)" }
                 return nil
             case .oneOf(let allowed):
-                return allowed.contains { $0.caseInsensitiveCompare(value) } ? nil
+                return allowed.contains { $0.caseInsensitiveCompare(value) }
+                    ? nil
                     : "\(name) must be one of \(allowed.joined(separator: ", ")); got '\(value)'"
             case .nonEmpty:
                 return value.trimmingWhitespace().isEmpty ? "\(name) must not be empty" : nil
             case .listOf(let allowed):
                 let bad = ConfigDef.splitList(value).filter { item in !allowed.contains { $0.caseInsensitiveCompare(item) } }
-                return bad.isEmpty ? nil : "\(name) has unknown entries \(bad.joined(separator: ", ")); allowed: \(allowed.joined(separator: ", "))"
+                return bad.isEmpty
+                    ? nil
+                    : "\(name) has unknown entries \(bad.joined(separator: ", ")); allowed: \(allowed.joined(separator: ", "))"
             case .custom(let check):
                 return check(name, value)
             }
@@ -67,17 +79,18 @@ public struct ConfigDef: Sendable {
         public var displayName: String
         /// Keys whose meaning depends on this one.
         public var dependents: [String]
-
-        public var isRequired: Bool { defaultValue == nil }
+        /// Whether the key must be given (no default and not optional).
+        public var isRequired: Bool
     }
 
     public private(set) var keys: [Key] = []
 
     public init() {}
 
-    /// Adds a key. A `nil` default makes it required.
+    /// Adds a key. A `nil` default makes it required unless `optional` is set.
     public func define(
-        _ name: String, _ type: ConfigType, default defaultValue: String? = nil, validator: Validator? = nil,
+        _ name: String, _ type: ConfigType, default defaultValue: String? = nil, optional: Bool = false,
+        validator: Validator? = nil,
         importance: Importance = .medium, documentation: String, group: String? = nil, displayName: String? = nil,
         dependents: [String] = []
     ) -> ConfigDef {
@@ -88,7 +101,7 @@ public struct ConfigDef: Sendable {
             Key(
                 name: name, type: type, defaultValue: defaultValue, validator: validator, importance: importance,
                 documentation: documentation, group: group, orderInGroup: order, displayName: displayName ?? name,
-                dependents: dependents))
+                dependents: dependents, isRequired: defaultValue == nil && !optional))
         return copy
     }
 
@@ -120,7 +133,8 @@ public struct ConfigDef: Sendable {
                 errors.append("Missing required configuration \"\(key.name)\" which has no default value.")
             }
             let shown: String? = key.type == .password ? (raw == nil ? nil : "[hidden]") : (raw ?? key.defaultValue)
-            return ConfigValueReport(name: key.name, value: shown, recommendedValues: key.validator?.recommended ?? [], errors: errors)
+            return ConfigValueReport(
+                name: key.name, value: shown, recommendedValues: key.validator?.recommended ?? [], errors: errors)
         }
     }
 

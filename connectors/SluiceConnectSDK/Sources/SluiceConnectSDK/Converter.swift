@@ -63,7 +63,9 @@ public struct ByteArrayConverter: Converter, HeaderConverter {
         switch value {
         case .null: return nil
         case .bytes(let bytes): return bytes
-        default: throw DataException("ByteArrayConverter only handles bytes; got \(value) for topic \(topic). Use JsonConverter or StringConverter.")
+        default:
+            throw DataException(
+                "ByteArrayConverter only handles bytes; got \(value) for topic \(topic). Use JsonConverter or StringConverter.")
         }
     }
 

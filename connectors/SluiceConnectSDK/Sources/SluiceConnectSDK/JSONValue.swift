@@ -38,7 +38,7 @@ public enum JSONValue: Sendable, Hashable {
 }
 
 /// A JSON object with its keys in insertion order. Equality ignores order.
-public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
+public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral, CustomStringConvertible {
     public private(set) var entries: [(key: String, value: JSONValue)] = []
 
     public init() {}
@@ -57,6 +57,8 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     }
 
     public var keys: [String] { entries.map(\.key) }
+    /// Compact JSON text.
+    public var description: String { JSONValue.object(self).jsonString }
     public var count: Int { entries.count }
     public var isEmpty: Bool { entries.isEmpty }
     public func makeIterator() -> IndexingIterator<[(key: String, value: JSONValue)]> { entries.makeIterator() }
@@ -73,7 +75,8 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     }
 }
 
-extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral, ExpressibleByNilLiteral,
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByNilLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByFloatLiteral
 {
     public init(stringLiteral value: String) { self = .string(value) }

@@ -38,13 +38,16 @@ public struct JsonConverter: Converter, HeaderConverter {
         do {
             json = try JSONValue.parse(bytes)
         } catch {
-            throw DataException("Converting byte[] to Kafka Connect data failed due to serialization error of topic \(topic): \(error)")
+            throw DataException(
+                "Converting byte[] to Kafka Connect data failed due to serialization error of topic \(topic): \(error)")
         }
         guard schemasEnabled else { return SchemaAndValue(schema: nil, value: Self.schemaless(json)) }
-        guard let object = json.objectValue, object.count == 2, let schemaJSON = object["schema"], let payload = object["payload"] else {
+        guard let object = json.objectValue, object.count == 2, let schemaJSON = object["schema"], let payload = object["payload"]
+        else {
             throw DataException(
                 "JsonConverter with schemas.enable requires \"schema\" and \"payload\" fields and may not contain additional fields. "
-                    + "If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration.")
+                    + "If you are trying to deserialize plain JSON data, set schemas.enable=false in your converter configuration."
+            )
         }
         if schemaJSON == .null { return SchemaAndValue(schema: nil, value: Self.schemaless(payload)) }
         let schema = try Self.schema(from: schemaJSON)
@@ -85,7 +88,8 @@ public struct JsonConverter: Converter, HeaderConverter {
         if let version = schema.version { object["version"] = .int(Int64(version)) }
         if let doc = schema.doc { object["doc"] = .string(doc) }
         if !schema.parameters.isEmpty {
-            object["parameters"] = .object(JSONObject(schema.parameters.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
+            object["parameters"] = .object(
+                JSONObject(schema.parameters.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
         }
         if let defaultValue = schema.defaultValue {
             object["default"] = payload(schema: schema.with(defaultValue: .some(nil)), value: defaultValue, decimalNumeric: false)
@@ -103,21 +107,27 @@ public struct JsonConverter: Converter, HeaderConverter {
         let version = object["version"]?.intValue.map { Int($0) }
         let doc = object["doc"]?.stringValue
         var parameters: [String: String] = [:]
-        for entry in object["parameters"]?.objectValue ?? JSONObject() { parameters[entry.key] = entry.value.stringValue ?? entry.value.jsonString }
+        for entry in object["parameters"]?.objectValue ?? JSONObject() {
+            parameters[entry.key] = entry.value.stringValue ?? entry.value.jsonString
+        }
         var fields: [(String, Schema)] = []
         var keySchema: Schema?
         var valueSchema: Schema?
         switch type {
         case .struct:
             for field in object["fields"]?.arrayValue ?? [] {
-                guard let fieldName = field["field"]?.stringValue else { throw DataException("struct field without \"field\" name") }
+                guard let fieldName = field["field"]?.stringValue else {
+                    throw DataException("struct field without \"field\" name")
+                }
                 fields.append((fieldName, try schema(from: field)))
             }
         case .array:
             guard let items = object["items"] else { throw DataException("array schema without \"items\"") }
             valueSchema = try schema(from: items)
         case .map:
-            guard let keys = object["keys"], let values = object["values"] else { throw DataException("map schema without \"keys\"/\"values\"") }
+            guard let keys = object["keys"], let values = object["values"] else {
+                throw DataException("map schema without \"keys\"/\"values\"")
+            }
             keySchema = try schema(from: keys)
             valueSchema = try schema(from: values)
         default: break
@@ -162,8 +172,10 @@ public struct JsonConverter: Converter, HeaderConverter {
                 return .object(
                     JSONObject(
                         entries.map {
-                            ($0.key.stringValue ?? StringConverter.text(of: $0.key),
-                             payload(schema: schema?.valueSchema, value: $0.value, decimalNumeric: decimalNumeric))
+                            (
+                                $0.key.stringValue ?? StringConverter.text(of: $0.key),
+                                payload(schema: schema?.valueSchema, value: $0.value, decimalNumeric: decimalNumeric)
+                            )
                         }))
             }
             return .array(
@@ -176,7 +188,9 @@ public struct JsonConverter: Converter, HeaderConverter {
         case .struct(let value):
             return .object(
                 JSONObject(
-                    value.schema.fields.map { ($0.name, payload(schema: $0.schema, value: value[$0], decimalNumeric: decimalNumeric)) }))
+                    value.schema.fields.map {
+                        ($0.name, payload(schema: $0.schema, value: value[$0], decimalNumeric: decimalNumeric))
+                    }))
         }
     }
 
@@ -188,13 +202,17 @@ public struct JsonConverter: Converter, HeaderConverter {
             return .null
         }
         func integer() throws -> Int64 {
-            guard let number = json.intValue else { throw DataException("expected an integer for \(schema.type.rawValue), got \(json.jsonString)") }
+            guard let number = json.intValue else {
+                throw DataException("expected an integer for \(schema.type.rawValue), got \(json.jsonString)")
+            }
             return number
         }
         switch (schema.type, schema.name) {
         case (.bytes, LogicalType.decimalName):
             let scale = Int32(schema.parameters[LogicalType.scaleParameter] ?? "0") ?? 0
-            if let text = json.stringValue, let data = Data(base64Encoded: text) { return .decimal(ConnectDecimal(unscaled: Array(data), scale: scale)) }
+            if let text = json.stringValue, let data = Data(base64Encoded: text) {
+                return .decimal(ConnectDecimal(unscaled: Array(data), scale: scale))
+            }
             if let number = json.doubleValue, let decimal = ConnectDecimal(String(format: "%.\(max(scale, 0))f", number)) {
                 return .decimal(decimal)
             }
@@ -224,21 +242,32 @@ public struct JsonConverter: Converter, HeaderConverter {
             }
             return .bytes(Array(data))
         case (.array, _):
-            guard let items = json.arrayValue, let element = schema.valueSchema else { throw DataException("expected an array, got \(json.jsonString)") }
+            guard let items = json.arrayValue, let element = schema.valueSchema else {
+                throw DataException("expected an array, got \(json.jsonString)")
+            }
             return .array(try items.map { try value(from: $0, schema: element) })
         case (.map, _):
-            guard let keySchema = schema.keySchema, let valueSchema = schema.valueSchema else { throw DataException("map schema lacks key/value schemas") }
+            guard let keySchema = schema.keySchema, let valueSchema = schema.valueSchema else {
+                throw DataException("map schema lacks key/value schemas")
+            }
             if let object = json.objectValue {
-                return .map(try object.map { .init(try value(from: .string($0.key), schema: keySchema), try value(from: $0.value, schema: valueSchema)) })
+                return .map(
+                    try object.map {
+                        .init(try value(from: .string($0.key), schema: keySchema), try value(from: $0.value, schema: valueSchema))
+                    })
             }
             guard let pairs = json.arrayValue else { throw DataException("expected a map, got \(json.jsonString)") }
             return .map(
                 try pairs.map { pair in
-                    guard let kv = pair.arrayValue, kv.count == 2 else { throw DataException("map entries must be [key, value] pairs") }
+                    guard let kv = pair.arrayValue, kv.count == 2 else {
+                        throw DataException("map entries must be [key, value] pairs")
+                    }
                     return .init(try value(from: kv[0], schema: keySchema), try value(from: kv[1], schema: valueSchema))
                 })
         case (.struct, _):
-            guard let object = json.objectValue else { throw DataException("expected an object for a struct, got \(json.jsonString)") }
+            guard let object = json.objectValue else {
+                throw DataException("expected an object for a struct, got \(json.jsonString)")
+            }
             var result = ConnectStruct(schema: schema)
             for field in schema.fields { result[field] = try value(from: object[field.name] ?? .null, schema: field.schema) }
             return .struct(result)

@@ -68,7 +68,8 @@ public struct SourceRecord: ConnectRecord, Hashable {
     public var headers: [ConnectHeader]
 
     public init(
-        sourcePartition: JSONObject, sourceOffset: JSONObject, topic: String, kafkaPartition: Int32? = nil, keySchema: Schema? = nil,
+        sourcePartition: JSONObject, sourceOffset: JSONObject, topic: String, kafkaPartition: Int32? = nil,
+        keySchema: Schema? = nil,
         key: ConnectValue = .null, valueSchema: Schema? = nil, value: ConnectValue, timestamp: Int64? = nil,
         headers: [ConnectHeader] = []
     ) {

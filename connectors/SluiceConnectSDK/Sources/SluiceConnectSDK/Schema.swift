@@ -59,11 +59,13 @@ public final class Schema: Sendable, Hashable, CustomStringConvertible {
 
     /// A copy with some attributes changed.
     public func with(
-        optional: Bool? = nil, name: String?? = nil, version: Int?? = nil, doc: String?? = nil, defaultValue: ConnectValue?? = nil,
+        optional: Bool? = nil, name: String?? = nil, version: Int?? = nil, doc: String?? = nil,
+        defaultValue: ConnectValue?? = nil,
         fields: [(String, Schema)]? = nil
     ) -> Schema {
         Schema(
-            type: type, optional: optional ?? isOptional, defaultValue: defaultValue ?? self.defaultValue, name: name ?? self.name,
+            type: type, optional: optional ?? isOptional, defaultValue: defaultValue ?? self.defaultValue,
+            name: name ?? self.name,
             version: version ?? self.version, doc: doc ?? self.doc, parameters: parameters,
             fields: fields ?? self.fields.map { ($0.name, $0.schema) }, keySchema: keySchema, valueSchema: valueSchema)
     }
@@ -73,8 +75,10 @@ public final class Schema: Sendable, Hashable, CustomStringConvertible {
 
     public static func == (lhs: Schema, rhs: Schema) -> Bool {
         lhs === rhs
-            || (lhs.type == rhs.type && lhs.isOptional == rhs.isOptional && lhs.defaultValue == rhs.defaultValue && lhs.name == rhs.name
-                && lhs.version == rhs.version && lhs.doc == rhs.doc && lhs.parameters == rhs.parameters && lhs.fields == rhs.fields
+            || (lhs.type == rhs.type && lhs.isOptional == rhs.isOptional && lhs.defaultValue == rhs.defaultValue
+                && lhs.name == rhs.name
+                && lhs.version == rhs.version && lhs.doc == rhs.doc && lhs.parameters == rhs.parameters
+                && lhs.fields == rhs.fields
                 && lhs.keySchema == rhs.keySchema && lhs.valueSchema == rhs.valueSchema)
     }
 
@@ -113,7 +117,9 @@ extension Schema {
     public static let optionalBytes = Schema(type: .bytes, optional: true)
 
     /// A struct schema.
-    public static func `struct`(name: String? = nil, optional: Bool = false, version: Int? = nil, _ fields: [(String, Schema)]) -> Schema {
+    public static func `struct`(name: String? = nil, optional: Bool = false, version: Int? = nil, _ fields: [(String, Schema)])
+        -> Schema
+    {
         Schema(type: .struct, optional: optional, name: name, version: version, fields: fields)
     }
 
@@ -143,9 +149,13 @@ public enum LogicalType {
     }
 
     /// `Date`: int32 days since the Unix epoch.
-    public static func date(optional: Bool = false) -> Schema { Schema(type: .int32, optional: optional, name: dateName, version: 1) }
+    public static func date(optional: Bool = false) -> Schema {
+        Schema(type: .int32, optional: optional, name: dateName, version: 1)
+    }
     /// `Time`: int32 milliseconds since midnight.
-    public static func time(optional: Bool = false) -> Schema { Schema(type: .int32, optional: optional, name: timeName, version: 1) }
+    public static func time(optional: Bool = false) -> Schema {
+        Schema(type: .int32, optional: optional, name: timeName, version: 1)
+    }
     /// `Timestamp`: int64 milliseconds since the Unix epoch.
     public static func timestamp(optional: Bool = false) -> Schema {
         Schema(type: .int64, optional: optional, name: timestampName, version: 1)

@@ -1,0 +1,125 @@
+import SluiceConnectSDK
+
+/// A standalone worker's settings (Kafka Connect's `connect-standalone.properties` keys).
+/// Unknown keys are an error naming the key; `producer.*`, `consumer.*`, `admin.*` and
+/// `*.converter.*` settings pass through to the clients and converters.
+public struct WorkerConfig: Sendable {
+    public var bootstrapServers: String
+    public var keyConverter: String
+    public var valueConverter: String
+    public var headerConverter: String
+    /// `key.converter.*`, `value.converter.*`, `header.converter.*` settings (prefix removed).
+    public var keyConverterSettings: [String: String]
+    public var valueConverterSettings: [String: String]
+    public var headerConverterSettings: [String: String]
+    /// Where standalone offsets are stored (file checkpoint store).
+    public var offsetStorageFile: String
+    public var offsetFlushInterval: Duration
+    public var pluginPath: [String]
+    public var producerSettings: [String: String]
+    public var consumerSettings: [String: String]
+    /// This worker's id (in checkpoint provenance and logs).
+    public var workerID: String
+    /// Failed tasks restart automatically with this backoff (Kafka Connect never restarts them).
+    public var taskRestartEnabled: Bool
+    public var taskRestartInitialBackoff: Duration
+    public var taskRestartMaxBackoff: Duration
+
+    /// The worker keys and their documentation.
+    public static let definition = ConfigDef()
+        .define("bootstrap.servers", .list, importance: .high, documentation: "Kafka brokers to connect to.")
+        .define(
+            "key.converter", .class, default: "org.apache.kafka.connect.json.JsonConverter", importance: .high,
+            documentation: "Default converter for record keys."
+        )
+        .define(
+            "value.converter", .class, default: "org.apache.kafka.connect.json.JsonConverter", importance: .high,
+            documentation: "Default converter for record values."
+        )
+        .define(
+            "header.converter", .class, default: "org.apache.kafka.connect.storage.SimpleHeaderConverter", importance: .low,
+            documentation: "Default converter for headers."
+        )
+        .define(
+            "offset.storage.file.filename", .string, default: "/tmp/sluice.offsets", importance: .high,
+            documentation: "File holding source offsets in standalone mode (the file checkpoint store)."
+        )
+        .define(
+            "offset.flush.interval.ms", .long, default: "10000", validator: .range(min: 1, max: nil), importance: .medium,
+            documentation: "How often task offsets are committed."
+        )
+        .define(
+            "plugin.path", .list, default: "", importance: .medium,
+            documentation: "Directories (or files) holding plugin .so files."
+        )
+        .define("worker.id", .string, default: "", importance: .low, documentation: "This worker's id; defaults to host:pid.")
+        .define(
+            "task.restart.enable", .boolean, default: "true", importance: .medium,
+            documentation: "Restart FAILED tasks automatically with capped exponential backoff."
+        )
+        .define(
+            "task.restart.backoff.initial.ms", .long, default: "1000", validator: .range(min: 1, max: nil), importance: .low,
+            documentation: "First automatic restart delay."
+        )
+        .define(
+            "task.restart.backoff.max.ms", .long, default: "60000", validator: .range(min: 1, max: nil), importance: .low,
+            documentation: "Longest automatic restart delay."
+        )
+        .define("config.providers", .list, default: "", importance: .low, documentation: "Config providers; `env` is built in.")
+
+    static let passThroughPrefixes = [
+        "producer.", "consumer.", "admin.", "key.converter.", "value.converter.", "header.converter.",
+    ]
+
+    /// Parses worker settings, expanding `${env:NAME}` placeholders.
+    public init(settings raw: [String: String], environment: [String: String], hostDescription: String) throws(ConfigException) {
+        var problems: [(String, String)] = []
+        var settings: [String: String] = [:]
+        for (key, value) in raw {
+            do throws(ConfigException) {
+                settings[key] = try EnvironmentPlaceholders.expand(value, environment: environment, key: key)
+            } catch {
+                problems += error.problems.map { ($0.key, $0.message) }
+            }
+        }
+        for key in settings.keys.sorted()
+        where Self.definition.key(key) == nil && !Self.passThroughPrefixes.contains(where: { key.hasPrefix($0) })
+            && !key.hasPrefix("config.providers.")
+        {
+            problems.append(
+                (
+                    key,
+                    "unknown worker setting \(key); known settings: \(Self.definition.keys.map(\.name).joined(separator: ", "))"
+                ))
+        }
+        let parsed: ParsedConfig
+        do throws(ConfigException) {
+            parsed = try Self.definition.parse(settings)
+        } catch {
+            throw ConfigException(problems: problems + error.problems.map { ($0.key, $0.message) })
+        }
+        guard problems.isEmpty else { throw ConfigException(problems: problems) }
+        func prefixed(_ prefix: String) -> [String: String] {
+            var out: [String: String] = [:]
+            for (key, value) in settings where key.hasPrefix(prefix) { out[String(key.dropFirst(prefix.count))] = value }
+            return out
+        }
+        bootstrapServers = parsed.list("bootstrap.servers").joined(separator: ",")
+        keyConverter = parsed.string("key.converter") ?? ""
+        valueConverter = parsed.string("value.converter") ?? ""
+        headerConverter = parsed.string("header.converter") ?? ""
+        keyConverterSettings = prefixed("key.converter.")
+        valueConverterSettings = prefixed("value.converter.")
+        headerConverterSettings = prefixed("header.converter.")
+        offsetStorageFile = parsed.string("offset.storage.file.filename") ?? ""
+        offsetFlushInterval = .milliseconds(parsed.int("offset.flush.interval.ms"))
+        pluginPath = parsed.list("plugin.path")
+        producerSettings = prefixed("producer.")
+        consumerSettings = prefixed("consumer.")
+        let id = parsed.string("worker.id") ?? ""
+        workerID = id.isEmpty ? hostDescription : id
+        taskRestartEnabled = parsed.bool("task.restart.enable")
+        taskRestartInitialBackoff = .milliseconds(parsed.int("task.restart.backoff.initial.ms"))
+        taskRestartMaxBackoff = .milliseconds(parsed.int("task.restart.backoff.max.ms"))
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import Logging
+import SluiceConnectSDK
+import SluiceKafka
+import SluiceSupport
+
+/// Kafka Connect's error handling for one task: retries `RetriableException`s with capped
+/// backoff until `errors.retry.timeout`, then either fails the task (`errors.tolerance=none`)
+/// or skips the record, logging it and sending it to the dead-letter topic (`all`). Unlike Kafka
+/// Connect, the dead-letter queue works for sources too.
+public struct ErrorHandler: Sendable {
+    /// The processing stage that failed, as the `__connect.errors.stage` header names it.
+    public enum Stage: String, Sendable {
+        case task = "TASK_POLL"
+        case keyConverter = "KEY_CONVERTER"
+        case valueConverter = "VALUE_CONVERTER"
+        case headerConverter = "HEADER_CONVERTER"
+        case transformation = "TRANSFORMATION"
+        case put = "TASK_PUT"
+        case producer = "KAFKA_PRODUCE"
+    }
+
+    let config: ConnectorConfig
+    let taskID: Int
+    let deadLetter: KafkaProducer?
+    let logger: Logger
+
+    public init(config: ConnectorConfig, taskID: Int, deadLetter: KafkaProducer?, logger: Logger) {
+        self.config = config
+        self.taskID = taskID
+        self.deadLetter = deadLetter
+        self.logger = logger
+    }
+
+    /// Runs `operation`, retrying retriable failures within `errors.retry.timeout`.
+    public func retrying<T: Sendable>(_ stage: Stage, _ operation: () async throws -> T) async throws -> T {
+        let start = ContinuousClock.now
+        var attempt = 0
+        let backoff = Backoff(base: .milliseconds(300), cap: config.errorsRetryDelayMax, floor: .milliseconds(50))
+        while true {
+            do {
+                return try await operation()
+            } catch let error as RetriableException {
+                let delay = backoff.delay(attempt: attempt)
+                guard ContinuousClock.now - start + delay <= config.errorsRetryTimeout else { throw error }
+                attempt += 1
+                logger.warning(
+                    "retriable error, retrying",
+                    metadata: ["stage": "\(stage.rawValue)", "attempt": "\(attempt)", "error": "\(error)"])
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    /// Whether a failed record may be skipped (after reporting) rather than failing the task.
+    public var tolerant: Bool { config.errorsTolerance == .all }
+
+    /// Handles a record-level failure: throws (tolerance none) or logs and dead-letters it.
+    /// `original` holds the consumed bytes for sink records (written to the DLQ unchanged).
+    public func handle(
+        _ error: any Error, stage: Stage, coordinates: (topic: String, partition: Int32?, offset: Int64?),
+        original: (key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader])?
+    ) async throws {
+        guard tolerant else { throw error }
+        if config.errorsLogEnable {
+            var metadata: Logger.Metadata = ["stage": "\(stage.rawValue)", "error": "\(error)"]
+            if config.errorsLogIncludeMessages {
+                metadata["topic"] = "\(coordinates.topic)"
+                metadata["partition"] = "\(coordinates.partition.map(String.init) ?? "-")"
+                metadata["offset"] = "\(coordinates.offset.map(String.init) ?? "-")"
+            }
+            logger.error("record skipped (errors.tolerance=all)", metadata: metadata)
+        }
+        guard let topic = config.deadLetterTopic, let deadLetter else { return }
+        var headers = original?.headers ?? []
+        if config.deadLetterContextHeaders {
+            func add(_ name: String, _ value: String?) {
+                if let value { headers.append(KafkaHeader(key: "__connect.errors.\(name)", value: Array(value.utf8))) }
+            }
+            add("topic", coordinates.topic)
+            add("partition", coordinates.partition.map(String.init))
+            add("offset", coordinates.offset.map(String.init))
+            add("connector.name", config.name)
+            add("task.id", String(taskID))
+            add("stage", stage.rawValue)
+            add("exception.class.name", String(reflecting: type(of: error)))
+            add("exception.message", "\(error)")
+        }
+        try await deadLetter.send(KafkaProducerRecord(topic: topic, key: original?.key, value: original?.value, headers: headers))
+    }
+}
+
+/// The `ErrantRecordReporter` tasks get: reports through the task's `ErrorHandler`.
+struct ErrantReporter: ErrantRecordReporter {
+    let handler: ErrorHandler
+
+    func report(_ record: any ConnectRecord, error: any Error) async throws {
+        let offset = (record as? SinkRecord)?.kafkaOffset
+        let value = JsonConverter.payload(schema: record.valueSchema, value: record.value, decimalNumeric: false).jsonBytes
+        try await handler.handle(
+            error, stage: .put, coordinates: (record.topic, record.kafkaPartition, offset), original: (nil, value, []))
+    }
+}
