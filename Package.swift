@@ -93,6 +93,9 @@ let package = Package(
                 .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
             ]),
         .testTarget(
+            name: "SluiceTransformsTests",
+            dependencies: ["SluiceTransforms", .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK")]),
+        .testTarget(
             name: "SluiceIntegrationTests",
             dependencies: [
                 "SluiceKafka", "SluicePostgres", "SluiceHTTP", "SluiceSupport", "SluiceRuntime",

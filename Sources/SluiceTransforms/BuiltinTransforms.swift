@@ -32,7 +32,20 @@ public enum BuiltinTransforms {
         transformations: [
             single("RegexRouter") { try RegexRouter(configuration: $0) },
             single("Filter") { try Filter(configuration: $0) },
-        ],
+            single("TimestampRouter") { try TimestampRouter(configuration: $0) },
+            single("ValueToKey") { try ValueToKey(configuration: $0) },
+            single("InsertHeader") { try InsertHeader(configuration: $0) },
+            single("DropHeaders") { try DropHeaders(configuration: $0) },
+        ]
+            + keyValue("InsertField") { try InsertField(part: $0, configuration: $1) }
+            + keyValue("ReplaceField") { try ReplaceField(part: $0, configuration: $1) }
+            + keyValue("MaskField") { try MaskField(part: $0, configuration: $1) }
+            + keyValue("ExtractField") { try ExtractField(part: $0, configuration: $1) }
+            + keyValue("Cast") { try Cast(part: $0, configuration: $1) }
+            + keyValue("TimestampConverter") { try TimestampConverter(part: $0, configuration: $1) }
+            + keyValue("Flatten") { try Flatten(part: $0, configuration: $1) }
+            + keyValue("HoistField") { try HoistField(part: $0, configuration: $1) }
+            + keyValue("HeaderFrom") { try HeaderFrom(part: $0, configuration: $1) },
         predicates: [
             PredicatePlugin(className: "\(predicatePackage)TopicNameMatches", aliases: ["TopicNameMatches"]) {
                 try TopicNameMatches(configuration: $0)
@@ -54,14 +67,23 @@ func required(_ configuration: [String: String], _ key: String, for transform: S
     return value
 }
 
+/// A compiled user regex that transformations can keep. `Regex<AnyRegexOutput>` is not `Sendable`
+/// (its output type could hold anything), but one built from a pattern string only captures
+/// substrings and is never mutated after compilation, so sharing it across tasks is safe.
+struct CompiledRegex: @unchecked Sendable {
+    let regex: Regex<AnyRegexOutput>
+
+    func wholeMatch(in text: String) throws -> Regex<AnyRegexOutput>.Match? { try regex.wholeMatch(in: text) }
+}
+
 /// Compiles a user regex or throws a `ConfigException` naming the key.
-func compileRegex(_ pattern: String, key: String) throws -> Regex<AnyRegexOutput> {
+func compileRegex(_ pattern: String, key: String) throws -> CompiledRegex {
     do {
-        return try Regex(pattern)
+        return CompiledRegex(regex: try Regex(pattern))
     } catch {
         throw ConfigException(key: key, "\(key) is not a valid regular expression: \(pattern)")
     }
 }
 
 /// Java's `Matcher.matches()`: the whole string must match.
-func wholeMatch(_ regex: Regex<AnyRegexOutput>, _ text: String) -> Bool { (try? regex.wholeMatch(in: text)) != nil }
+func wholeMatch(_ regex: CompiledRegex, _ text: String) -> Bool { (try? regex.wholeMatch(in: text)) != nil }

@@ -2,7 +2,7 @@ import SluiceConnectSDK
 
 /// `TopicNameMatches`: the record's topic matches `pattern` entirely.
 public struct TopicNameMatches: Predicate {
-    nonisolated(unsafe) let pattern: Regex<AnyRegexOutput>  // immutable; matching does not mutate it
+    let pattern: CompiledRegex
 
     public init(configuration: [String: String]) throws {
         pattern = try compileRegex(try required(configuration, "pattern", for: "TopicNameMatches"), key: "pattern")

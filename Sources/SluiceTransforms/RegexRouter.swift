@@ -3,7 +3,7 @@ import SluiceConnectSDK
 /// `RegexRouter`: if the topic matches `regex` entirely, replace it with `replacement`
 /// (`$1`… refer to groups).
 public struct RegexRouter: Transformation {
-    nonisolated(unsafe) let regex: Regex<AnyRegexOutput>  // immutable; matching does not mutate it
+    let regex: CompiledRegex
     let replacement: String
 
     public init(configuration: [String: String]) throws {

@@ -80,6 +80,7 @@ public struct WorkerConfig: Sendable {
                 settings[key] = try EnvironmentPlaceholders.expand(value, environment: environment, key: key)
             } catch {
                 problems += error.problems.map { ($0.key, $0.message) }
+                settings[key] = value  // reported above; keep the key so it is not also "missing"
             }
         }
         for key in settings.keys.sorted()

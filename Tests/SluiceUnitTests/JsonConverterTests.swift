@@ -1,0 +1,149 @@
+import SluiceConnectSDK
+import Testing
+
+@Suite("JsonConverter wire format (Kafka Connect compatible)")
+struct JsonConverterTests {
+    let withSchemas = try! JsonConverter(configuration: [:], isKey: false)
+    let schemaless = try! JsonConverter(configuration: ["schemas.enable": "false"], isKey: false)
+
+    func text(_ bytes: [UInt8]?) -> String { String(decoding: bytes ?? [], as: UTF8.self) }
+
+    @Test("primitive types with the schema envelope")
+    func primitives() throws {
+        let cases: [(Schema, ConnectValue, String)] = [
+            (.int8, .int8(12), #"{"schema":{"type":"int8","optional":false},"payload":12}"#),
+            (.int16, .int16(-300), #"{"schema":{"type":"int16","optional":false},"payload":-300}"#),
+            (.int32, .int32(42), #"{"schema":{"type":"int32","optional":false},"payload":42}"#),
+            (.int64, .int64(4_000_000_000), #"{"schema":{"type":"int64","optional":false},"payload":4000000000}"#),
+            (.float32, .float32(1.5), #"{"schema":{"type":"float32","optional":false},"payload":1.5}"#),
+            (.float64, .float64(2.25), #"{"schema":{"type":"float64","optional":false},"payload":2.25}"#),
+            (.boolean, .boolean(true), #"{"schema":{"type":"boolean","optional":false},"payload":true}"#),
+            (.string, .string("héllo \"q\""), #"{"schema":{"type":"string","optional":false},"payload":"héllo \"q\""}"#),
+            (.bytes, .bytes([1, 2, 3]), #"{"schema":{"type":"bytes","optional":false},"payload":"AQID"}"#),
+            (.optionalString, .null, #"{"schema":{"type":"string","optional":true},"payload":null}"#),
+        ]
+        for (schema, value, expected) in cases {
+            let bytes = try withSchemas.fromConnectData(topic: "t", schema: schema, value: value)
+            #expect(text(bytes) == expected)
+            let back = try withSchemas.toConnectData(topic: "t", bytes: bytes)
+            #expect(back.value == value)
+            #expect(back.schema?.type == schema.type)
+        }
+    }
+
+    @Test("logical types: Decimal (base64 unscaled), Date, Time, Timestamp")
+    func logicalTypes() throws {
+        let decimal = LogicalType.decimal(scale: 2)
+        let bytes = try withSchemas.fromConnectData(topic: "t", schema: decimal, value: .decimal(ConnectDecimal("12.34")!))
+        #expect(
+            text(bytes)
+                == #"{"schema":{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2"}},"payload":"BNI="}"#
+        )
+        let negative = try withSchemas.fromConnectData(topic: "t", schema: decimal, value: .decimal(ConnectDecimal("-12.34")!))
+        #expect(text(negative).hasSuffix(#""payload":"+y4="}"#))
+        let decoded = try withSchemas.toConnectData(topic: "t", bytes: negative)
+        #expect(decoded.value == .decimal(ConnectDecimal(unscaled: [0xFB, 0x2E], scale: 2)))
+        if case .decimal(let value) = decoded.value { #expect(value.description == "-12.34") }
+
+        let date = try withSchemas.fromConnectData(topic: "t", schema: LogicalType.date(), value: .date(19_000))
+        #expect(
+            text(date)
+                == #"{"schema":{"type":"int32","optional":false,"name":"org.apache.kafka.connect.data.Date","version":1},"payload":19000}"#
+        )
+        #expect(try withSchemas.toConnectData(topic: "t", bytes: date).value == .date(19_000))
+        let time = try withSchemas.fromConnectData(topic: "t", schema: LogicalType.time(), value: .time(3_600_000))
+        #expect(try withSchemas.toConnectData(topic: "t", bytes: time).value == .time(3_600_000))
+        let timestamp = try withSchemas.fromConnectData(
+            topic: "t", schema: LogicalType.timestamp(), value: .timestamp(1_700_000_000_123))
+        #expect(
+            text(timestamp).hasSuffix(#""name":"org.apache.kafka.connect.data.Timestamp","version":1},"payload":1700000000123}"#))
+        #expect(try withSchemas.toConnectData(topic: "t", bytes: timestamp).value == .timestamp(1_700_000_000_123))
+
+        let numeric = try JsonConverter(configuration: ["decimal.format": "NUMERIC"], isKey: false)
+        #expect(
+            text(try numeric.fromConnectData(topic: "t", schema: decimal, value: .decimal(ConnectDecimal("12.34")!))).hasSuffix(
+                #""payload":12.34}"#))
+    }
+
+    @Test("structs, arrays and maps keep Kafka Connect's field order and shapes")
+    func structured() throws {
+        let address = Schema.struct(name: "Address", optional: true, [("city", .string)])
+        let schema = Schema.struct(
+            name: "com.example.Person",
+            [
+                ("id", .int32), ("name", .optionalString), ("tags", .array(.string)), ("scores", .map(.string, .int32)),
+                ("byId", .map(.int32, .string)), ("address", address),
+            ])
+        let value = ConnectStruct(
+            schema: schema,
+            [
+                "id": .int32(1), "name": .string("Ada"), "tags": .array([.string("a"), .string("b")]),
+                "scores": .stringMap([("x", .int32(1))]), "byId": .map([.init(.int32(7), .string("seven"))]),
+                "address": .struct(ConnectStruct(schema: address, ["city": .string("Berlin")])),
+            ])
+        let bytes = try withSchemas.fromConnectData(topic: "t", schema: schema, value: .struct(value))
+        let expectedSchema =
+            #"{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":true,"field":"name"},"#
+            + #"{"type":"array","items":{"type":"string","optional":false},"optional":false,"field":"tags"},"#
+            + #"{"type":"map","keys":{"type":"string","optional":false},"values":{"type":"int32","optional":false},"optional":false,"field":"scores"},"#
+            + #"{"type":"map","keys":{"type":"int32","optional":false},"values":{"type":"string","optional":false},"optional":false,"field":"byId"},"#
+            + #"{"type":"struct","fields":[{"type":"string","optional":false,"field":"city"}],"optional":true,"name":"Address","field":"address"}],"#
+            + #""optional":false,"name":"com.example.Person"}"#
+        let expectedPayload =
+            #"{"id":1,"name":"Ada","tags":["a","b"],"scores":{"x":1},"byId":[[7,"seven"]],"address":{"city":"Berlin"}}"#
+        #expect(text(bytes) == #"{"schema":"# + expectedSchema + #","payload":"# + expectedPayload + "}")
+        let back = try withSchemas.toConnectData(topic: "t", bytes: bytes)
+        #expect(back.value == .struct(value))
+        #expect(back.schema == schema)
+    }
+
+    @Test("without schemas: plain JSON out, schemaless values in")
+    func schemalessMode() throws {
+        let schema = Schema.struct([("id", .int64), ("ok", .boolean)])
+        let bytes = try schemaless.fromConnectData(
+            topic: "t", schema: schema, value: .struct(ConnectStruct(schema: schema, ["id": .int64(5), "ok": .boolean(true)])))
+        #expect(text(bytes) == #"{"id":5,"ok":true}"#)
+        let back = try schemaless.toConnectData(topic: "t", bytes: Array(#"{"a":1,"b":[1.5,"x",null],"c":{"d":false}}"#.utf8))
+        #expect(back.schema == nil)
+        #expect(
+            back.value
+                == .stringMap([
+                    ("a", .int64(1)), ("b", .array([.float64(1.5), .string("x"), .null])),
+                    ("c", .stringMap([("d", .boolean(false))])),
+                ]))
+    }
+
+    @Test("nulls are tombstones; defaults replace nulls")
+    func nullsAndDefaults() throws {
+        #expect(try withSchemas.fromConnectData(topic: "t", schema: nil, value: .null) == nil)
+        #expect(try withSchemas.toConnectData(topic: "t", bytes: nil) == .null)
+        let withDefault = Schema(type: .int32, optional: true, defaultValue: .int32(7))
+        let bytes = try withSchemas.fromConnectData(topic: "t", schema: withDefault, value: .null)
+        #expect(text(bytes) == #"{"schema":{"type":"int32","optional":true,"default":7},"payload":7}"#)
+    }
+
+    @Test("bad input names the problem and the fix")
+    func errors() throws {
+        let missingEnvelope = #expect(throws: DataException.self) {
+            try withSchemas.toConnectData(topic: "t", bytes: Array(#"{"id":1}"#.utf8))
+        }
+        #expect(missingEnvelope?.message.contains("schemas.enable=false") == true)
+        #expect(throws: DataException.self) { try withSchemas.toConnectData(topic: "t", bytes: Array("not json".utf8)) }
+        #expect(throws: DataException.self) {
+            try withSchemas.fromConnectData(topic: "t", schema: .int32, value: .string("x"))
+        }
+        #expect(throws: ConfigException.self) { try JsonConverter(configuration: ["schemas.enable": "maybe"], isKey: false) }
+    }
+
+    @Test("String and ByteArray converters")
+    func otherConverters() throws {
+        let string = StringConverter(configuration: [:], isKey: true)
+        #expect(try string.fromConnectData(topic: "t", schema: .int32, value: .int32(5)) == Array("5".utf8))
+        #expect(
+            try string.toConnectData(topic: "t", bytes: Array("hi".utf8))
+                == SchemaAndValue(schema: .optionalString, value: .string("hi")))
+        let bytes = ByteArrayConverter(configuration: [:], isKey: false)
+        #expect(try bytes.fromConnectData(topic: "t", schema: .bytes, value: .bytes([9])) == [9])
+        #expect(throws: DataException.self) { try bytes.fromConnectData(topic: "t", schema: .string, value: .string("x")) }
+    }
+}
