@@ -70,24 +70,8 @@ enum TestStack {
     }
 
     /// Runs a script from `scripts/` (e.g. to restart one service) and fails on a non-zero exit.
-    /// Uses `posix_spawn` + `waitpid` on a dispatch thread: Foundation's `Process` can miss the
-    /// exit of a script that leaves daemons behind.
     static func script(_ name: String, _ arguments: String...) async throws {
-        let path = root.appendingPathComponent("scripts/\(name)").path
-        let status: Int32 = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                let argv = ([path] + arguments).map { strdup($0) } + [nil]
-                defer { for pointer in argv { free(pointer) } }
-                var pid: pid_t = 0
-                guard posix_spawn(&pid, path, nil, nil, argv, environ) == 0 else {
-                    continuation.resume(returning: -1)
-                    return
-                }
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-                continuation.resume(returning: status)
-            }
-        }
+        let status = try await ChildProcess.spawn(root.appendingPathComponent("scripts/\(name)").path, arguments).wait()
         guard status == 0 else {
             throw StackError("scripts/\(name) \(arguments.joined(separator: " ")) failed (wait status \(status))")
         }

@@ -41,7 +41,8 @@ public struct PluginLoader: Sendable {
         }
         guard isDirectory.boolValue else { return [path] }
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return entries.filter { $0.hasSuffix(".so") }.sorted().map { "\(path)/\($0)" }
+        // The SDK itself is already loaded by the worker; a second copy must never be opened.
+        return entries.filter { $0.hasSuffix(".so") && $0 != "libSluiceConnectSDK.so" }.sorted().map { "\(path)/\($0)" }
     }
 
     /// Loads one library; `nil` when it is not a Sluice plugin.

@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import SluiceConnectSDK
+import SluiceKafka
+import SluiceRuntime
+import Testing
+
+/// Runs `sluice worker` as a real process against the local stack, with its own data directory.
+struct WorkerHarness {
+    let directory: URL
+    let log: String
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-worker-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        log = directory.appendingPathComponent("worker.log").path
+    }
+
+    var offsetsFile: String { directory.appendingPathComponent("standalone.offsets").path }
+
+    /// A connector file from `config/`, with overrides, written into the data directory.
+    func connector(from example: String, overrides: [String: String]) throws -> String {
+        var config = try ConnectorFile.load(TestStack.root.appendingPathComponent("config/\(example)").path)
+        for (key, value) in overrides { config[key] = value }
+        let body: JSONValue = .object(
+            [
+                "name": .string(config["name"] ?? ""),
+                "config": .object(JSONObject(config.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            ])
+        let path = directory.appendingPathComponent("\(config["name"] ?? "connector").json").path
+        try Data(body.jsonBytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Starts the worker with `config/worker.properties` (or `workerConfig`) and these connector files.
+    func start(_ connectors: [String], workerConfig: String? = nil, extraEnvironment: [String: String] = [:]) throws
+        -> ChildProcess
+    {
+        let binary = TestStack.root.appendingPathComponent(".build/debug/sluice").path
+        let config = workerConfig ?? TestStack.root.appendingPathComponent("config/worker.properties").path
+        var environment = extraEnvironment
+        environment["SLUICE_DATA_DIR"] = directory.path
+        return try ChildProcess.spawn(binary, ["worker", "--config", config] + connectors, environment: environment, output: log)
+    }
+
+    /// The worker's log so far (for failure messages).
+    var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+
+    /// The committed source offset `field` for `connector`'s partitions, from the offsets file.
+    func committedOffset(connector: String, field: String) -> Int64? {
+        guard let data = FileManager.default.contents(atPath: offsetsFile), let root = try? JSONValue.parse(Array(data)) else {
+            return nil
+        }
+        return root["entries"]?.arrayValue?.compactMap { entry -> Int64? in
+            guard entry["key"]?.arrayValue?.first?.stringValue == connector else { return nil }
+            return entry["offset"]?[field]?.intValue
+        }.max()
+    }
+
+    /// Every record of `topic` from the beginning, read with a fresh consumer group.
+    static func readAll(topic: String, expected: Int, timeout: Duration = .seconds(120)) async throws -> [KafkaConsumerMessage] {
+        let consumer = try await KafkaConsumer(
+            configuration: try TestStack.kafkaConsumer(), groupID: TestStack.unique("reader"), logger: TestStack.logger("reader"))
+        try consumer.subscribe(topics: [topic])
+        var messages: [KafkaConsumerMessage] = []
+        let deadline = ContinuousClock.now + timeout
+        var quietSince = ContinuousClock.now
+        while ContinuousClock.now < deadline {
+            let batch = try await consumer.poll(maxMessages: 5000, timeout: .milliseconds(500))
+            messages += batch
+            if !batch.isEmpty { quietSince = ContinuousClock.now }
+            if messages.count >= expected && ContinuousClock.now - quietSince > .seconds(2) { break }
+        }
+        await consumer.close()
+        return messages
+    }
+}
