@@ -59,6 +59,12 @@ struct WorkerHarness {
 
     /// Every record of `topic` from the beginning, read with a fresh consumer group.
     static func readAll(topic: String, expected: Int, timeout: Duration = .seconds(120)) async throws -> [KafkaConsumerMessage] {
+        // Subscribe only once the topic exists: a consumer learns of new topics only at its next
+        // metadata refresh.
+        let admin = try await KafkaAdmin(configuration: try TestStack.kafka(), logger: TestStack.logger("reader"))
+        try await TestStack.eventually(timeout: timeout, "topic \(topic) exists") {
+            (try? await admin.describeTopic(topic)) != nil
+        }
         let consumer = try await KafkaConsumer(
             configuration: try TestStack.kafkaConsumer(), groupID: TestStack.unique("reader"), logger: TestStack.logger("reader"))
         try consumer.subscribe(topics: [topic])
