@@ -227,6 +227,21 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// The low and high watermarks of `partition` as the broker reports them now.
+    public func watermarks(_ partition: TopicPartition, timeout: Duration = .seconds(10)) async throws(KafkaError) -> (
+        low: Int64, high: Int64
+    ) {
+        let handle = self.handle
+        return try await controlExecutor.run { () throws(KafkaError) -> (low: Int64, high: Int64) in
+            var low: Int64 = 0
+            var high: Int64 = 0
+            let error = rd_kafka_query_watermark_offsets(
+                handle.pointer, partition.topic, partition.partition, &low, &high, Int32(clamping: timeout.milliseconds))
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, context: "watermarks of \(partition)") }
+            return (low, high)
+        }
+    }
+
     /// Leaves the group (revoking partitions through the handler) and stops the consumer.
     public func close() async {
         guard !closed.exchange(true) else { return }

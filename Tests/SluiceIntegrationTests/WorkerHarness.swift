@@ -46,8 +46,31 @@ struct WorkerHarness {
     /// The worker's log so far (for failure messages).
     var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
 
+    /// A worker properties file like `config/worker.properties` but with offsets in the Kafka topic
+    /// `topic` (Kafka Connect's offsets format) instead of the offsets file.
+    func workerConfigWithOffsetsTopic(_ topic: String) throws -> String {
+        let base = try String(contentsOf: TestStack.root.appendingPathComponent("config/worker.properties"), encoding: .utf8)
+        let path = directory.appendingPathComponent("worker-offsets-topic.properties").path
+        try (base + "\noffset.storage.topic=\(topic)\noffset.storage.partitions=3\n").write(
+            toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// The highest committed source offset `field` of `connector`: from the offsets file, or from
+    /// the offsets topic when one is given.
+    func committedOffset(connector: String, field: String, offsetsTopic: String? = nil) async throws -> Int64? {
+        guard let offsetsTopic else { return committedOffsetInFile(connector: connector, field: field) }
+        let producer = try await KafkaProducer(configuration: try TestStack.kafka(), logger: TestStack.logger("offsets"))
+        let store = try await KafkaCheckpointStore(
+            topic: offsetsTopic, partitions: 3, replicationFactor: 1, kafka: try TestStack.kafkaConsumer(), producer: producer,
+            location: .init(name: offsetsTopic, kind: "kafka"), logger: TestStack.logger("offsets"))
+        let offset = await store.offsets(connector: connector).values.compactMap { $0[field]?.intValue }.max()
+        try await producer.close()
+        return offset
+    }
+
     /// The committed source offset `field` for `connector`'s partitions, from the offsets file.
-    func committedOffset(connector: String, field: String) -> Int64? {
+    func committedOffsetInFile(connector: String, field: String) -> Int64? {
         guard let data = FileManager.default.contents(atPath: offsetsFile), let root = try? JSONValue.parse(Array(data)) else {
             return nil
         }

@@ -59,27 +59,32 @@ extension Integration {
             #expect(harness.logText.contains("worker stopped"))
         }
 
-        @Test("kill -9 mid-stream, restart: nothing lost, duplicates only after the last committed offset")
-        func killAndResume() async throws {
+        @Test(
+            "kill -9 mid-stream, restart: nothing lost, duplicates only after the last committed offset",
+            arguments: ["file", "kafka-topic"])
+        func killAndResume(store: String) async throws {
             let harness = try WorkerHarness()
             let topic = TestStack.unique("resume")
             let name = "\(topic)-source"
             let total: Int64 = 40_000
+            let offsetsTopic = store == "file" ? nil : "\(topic)-offsets"
+            let workerConfig = try offsetsTopic.map { try harness.workerConfigWithOffsetsTopic($0) }
             let source = try harness.connector(
                 from: "datagen-orders.json",
                 overrides: ["name": name, "kafka.topic": topic, "iterations": String(total), "batch.size": "100"])
-            let first = try harness.start([source])
+            let first = try harness.start([source], workerConfig: workerConfig)
             try await TestStack.eventually(timeout: .seconds(60), "the source commits some offsets") {
-                (harness.committedOffset(connector: name, field: "sequence") ?? 0) >= 3000
+                (try await harness.committedOffset(connector: name, field: "sequence", offsetsTopic: offsetsTopic) ?? 0) >= 3000
             }
             first.signal(SIGKILL)
             _ = await first.wait()
-            let committedAtKill = try #require(harness.committedOffset(connector: name, field: "sequence"))
+            let committedAtKill = try #require(
+                try await harness.committedOffset(connector: name, field: "sequence", offsetsTopic: offsetsTopic))
             #expect(committedAtKill < total - 1, "the kill happened mid-stream")
 
-            let second = try harness.start([source])
+            let second = try harness.start([source], workerConfig: workerConfig)
             try await TestStack.eventually(timeout: .seconds(120), "the restarted worker finishes") {
-                harness.committedOffset(connector: name, field: "sequence") == total - 1
+                try await harness.committedOffset(connector: name, field: "sequence", offsetsTopic: offsetsTopic) == total - 1
             }
             second.signal(SIGTERM)
             #expect(await second.wait() == 0)
@@ -93,7 +98,8 @@ extension Integration {
             let missing = (0..<total).filter { counts[$0] == nil }
             let duplicated = counts.filter { $0.value > 1 }.map(\.key)
             print(
-                "kill -9 resume: committed at kill \(committedAtKill), records \(messages.count), duplicates \(duplicated.count)")
+                "kill -9 resume (\(store) store): committed at kill \(committedAtKill), records \(messages.count), duplicates \(duplicated.count)"
+            )
             #expect(missing.isEmpty, "lost sequences: \(missing.prefix(10))")
             #expect(duplicated.allSatisfy { $0 > committedAtKill }, "duplicates only after the committed offset")
         }

@@ -12,8 +12,12 @@ public struct WorkerConfig: Sendable {
     public var keyConverterSettings: [String: String]
     public var valueConverterSettings: [String: String]
     public var headerConverterSettings: [String: String]
-    /// Where standalone offsets are stored (file checkpoint store).
+    /// Where standalone offsets are stored (file checkpoint store) unless `offsetStorageTopic` is set.
     public var offsetStorageFile: String
+    /// A compacted Kafka topic in Kafka Connect's offsets format; when set it is the checkpoint store.
+    public var offsetStorageTopic: String?
+    public var offsetStoragePartitions: Int32
+    public var offsetStorageReplicationFactor: Int32
     public var offsetFlushInterval: Duration
     public var pluginPath: [String]
     public var producerSettings: [String: String]
@@ -43,6 +47,18 @@ public struct WorkerConfig: Sendable {
         .define(
             "offset.storage.file.filename", .string, default: "/tmp/sluice.offsets", importance: .high,
             documentation: "File holding source offsets in standalone mode (the file checkpoint store)."
+        )
+        .define(
+            "offset.storage.topic", .string, default: "", importance: .high,
+            documentation: "Compacted topic for offsets (Kafka Connect's offsets-topic format); empty: use the offsets file."
+        )
+        .define(
+            "offset.storage.partitions", .int, default: "5", validator: .range(min: 1, max: nil), importance: .low,
+            documentation: "Partitions of a newly created offsets topic."
+        )
+        .define(
+            "offset.storage.replication.factor", .int, default: "1", validator: .range(min: 1, max: nil), importance: .low,
+            documentation: "Replication factor of a newly created offsets topic."
         )
         .define(
             "offset.flush.interval.ms", .long, default: "10000", validator: .range(min: 1, max: nil), importance: .medium,
@@ -113,6 +129,10 @@ public struct WorkerConfig: Sendable {
         valueConverterSettings = prefixed("value.converter.")
         headerConverterSettings = prefixed("header.converter.")
         offsetStorageFile = parsed.string("offset.storage.file.filename") ?? ""
+        let topic = parsed.string("offset.storage.topic") ?? ""
+        offsetStorageTopic = topic.isEmpty ? nil : topic
+        offsetStoragePartitions = Int32(parsed.int("offset.storage.partitions"))
+        offsetStorageReplicationFactor = Int32(parsed.int("offset.storage.replication.factor"))
         offsetFlushInterval = .milliseconds(parsed.int("offset.flush.interval.ms"))
         pluginPath = parsed.list("plugin.path")
         producerSettings = prefixed("producer.")

@@ -24,10 +24,21 @@ public struct WorkerService: Service {
         for plugin in try PluginLoader(logger: logger).load(paths: config.pluginPath) {
             try registry.register(plugin.manifest, origin: plugin.path)
         }
-        let store = try FileCheckpointStore(
-            path: config.offsetStorageFile, location: CheckpointLocation(name: "standalone-file", kind: "file"))
         let kafka = KafkaConfiguration(bootstrapServers: config.bootstrapServers, settings: config.producerSettings)
         let producer = try await KafkaProducer(configuration: kafka, logger: logger)
+        let store: any CheckpointStore
+        if let topic = config.offsetStorageTopic {
+            store = try await KafkaCheckpointStore(
+                topic: topic, partitions: config.offsetStoragePartitions,
+                replicationFactor: config.offsetStorageReplicationFactor,
+                kafka: KafkaConfiguration(bootstrapServers: config.bootstrapServers, settings: config.consumerSettings),
+                producer: producer,
+                location: CheckpointLocation(name: "offsets-topic:\(topic)", kind: "kafka"), logger: logger)
+        } else {
+            store = try FileCheckpointStore(
+                path: config.offsetStorageFile, location: CheckpointLocation(name: "standalone-file", kind: "file"))
+        }
+        logger.info("checkpoint store", metadata: ["location": "\(store.location.name)", "kind": "\(store.location.kind)"])
         let herder = StandaloneHerder(
             worker: config, registry: registry, store: store, producer: producer, kafka: kafka, logger: logger)
         for connector in connectors { try await herder.put(connector) }

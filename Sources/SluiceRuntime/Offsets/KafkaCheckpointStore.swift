@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+import SluiceConnectSDK
+import SluiceKafka
+
+/// A checkpoint store in a compacted Kafka topic, in Kafka Connect's offsets-topic format: key
+/// `["connector",{partition}]`, value the offset object (null removes it), both JSON. Existing
+/// Kafka Connect tooling reads and writes it unchanged; Sluice adds its provenance as record
+/// headers (`sluice.worker`, `sluice.task`, `sluice.sequence`, `sluice.location`).
+///
+/// On open the whole topic is read to its end; afterwards this worker is the only writer
+/// (standalone), so the in-memory view plus its own acknowledged writes is the current state.
+/// A commit returns once every record is acknowledged by the broker (`acks=all`).
+public actor KafkaCheckpointStore: CheckpointStore {
+    public nonisolated let location: CheckpointLocation
+    public let topic: String
+    private let producer: KafkaProducer
+    private var offsets: [String: [JSONObject: JSONObject]] = [:]
+    private var sequences: [String: Int64] = [:]
+
+    /// Opens (creating it compacted if needed) and reads the offsets topic.
+    public init(
+        topic: String, partitions: Int32, replicationFactor: Int32, kafka: KafkaConfiguration, producer: KafkaProducer,
+        location: CheckpointLocation, logger: Logger
+    ) async throws {
+        self.topic = topic
+        self.producer = producer
+        self.location = location
+        let admin = try await KafkaAdmin(configuration: kafka, logger: logger)
+        let created = try await admin.createTopic(
+            KafkaTopicSpec(
+                name: topic, partitions: partitions, replicationFactor: replicationFactor, configs: ["cleanup.policy": "compact"])
+        )
+        if !created {
+            let policy = try await admin.describeTopicConfigs(topic)["cleanup.policy"]
+            if let policy, policy != "compact" {
+                throw CheckpointStoreError(
+                    location: location.name,
+                    message: "offsets topic \(topic) has cleanup.policy=\(policy); it must be compact or old offsets are deleted")
+            }
+        }
+        let description = try await admin.describeTopic(topic)
+        let records = try await Self.readToEnd(topic: topic, partitions: description.partitions, kafka: kafka, logger: logger)
+        for record in records {
+            guard let keyBytes = record.key, let key = try? JSONValue.parse(keyBytes), let parts = key.arrayValue,
+                parts.count == 2,
+                let connector = parts[0].stringValue, let partition = parts[1].objectValue
+            else {
+                logger.warning(
+                    "skipping a record that is not a Kafka Connect offset",
+                    metadata: ["topic": "\(topic)", "offset": "\(record.offset)"])
+                continue
+            }
+            if let valueBytes = record.value, let value = try? JSONValue.parse(valueBytes).objectValue {
+                offsets[connector, default: [:]][partition] = value
+            } else {
+                offsets[connector]?.removeValue(forKey: partition)
+            }
+            if let header = record.headers.first(where: { $0.key == "sluice.sequence" })?.value,
+                let sequence = Int64(String(decoding: header, as: UTF8.self))
+            {
+                sequences[connector] = max(sequences[connector] ?? 0, sequence)
+            }
+        }
+        logger.info(
+            "offsets topic loaded",
+            metadata: ["topic": "\(topic)", "records": "\(records.count)", "connectors": "\(offsets.count)"])
+    }
+
+    public func offsets(connector: String) -> [JSONObject: JSONObject] { offsets[connector] ?? [:] }
+
+    public func commit(
+        connector: String, offsets changes: [(partition: JSONObject, offset: JSONObject?)], provenance: CommitProvenance
+    )
+        async throws
+    {
+        guard !changes.isEmpty else { return }
+        var sequence = sequences[connector] ?? 0
+        let records = changes.map { change -> KafkaProducerRecord in
+            sequence += 1
+            var headers = [
+                KafkaHeader(key: "sluice.worker", value: Array(provenance.workerID.utf8)),
+                KafkaHeader(key: "sluice.sequence", value: Array(String(sequence).utf8)),
+                KafkaHeader(key: "sluice.location", value: Array(location.name.utf8)),
+            ]
+            if let task = provenance.taskID { headers.append(KafkaHeader(key: "sluice.task", value: Array(String(task).utf8))) }
+            let key = JSONValue.array([.string(connector), .object(change.partition)]).jsonBytes
+            return KafkaProducerRecord(
+                topic: topic, key: key, value: change.offset.map { JSONValue.object($0).jsonBytes }, headers: headers)
+        }
+        do {
+            _ = try await producer.send(batch: records)
+        } catch {
+            throw CheckpointStoreError(location: location.name, message: "writing offsets to \(topic) failed: \(error)")
+        }
+        for change in changes {
+            if let offset = change.offset {
+                offsets[connector, default: [:]][change.partition] = offset
+            } else {
+                offsets[connector]?.removeValue(forKey: change.partition)
+            }
+        }
+        sequences[connector] = sequence
+    }
+
+    /// Every record of `topic`, from the beginning to the high watermarks at the time of the call.
+    static func readToEnd(topic: String, partitions: [Int32], kafka: KafkaConfiguration, logger: Logger) async throws
+        -> [KafkaConsumerMessage]
+    {
+        let consumer = try await KafkaConsumer(
+            configuration: kafka, groupID: "sluice-offsets-reader-\(UUID().uuidString)", logger: logger)
+        do {
+            let records = try await read(consumer, topic: topic, partitions: partitions)
+            await consumer.close()
+            return records
+        } catch {
+            await consumer.close()
+            throw error
+        }
+    }
+
+    private static func read(_ consumer: KafkaConsumer, topic: String, partitions: [Int32]) async throws -> [KafkaConsumerMessage]
+    {
+        var ends: [KafkaPartition: Int64] = [:]
+        var starts: [TopicPartitionOffset] = []
+        for partition in partitions {
+            let marks = try await consumer.watermarks(KafkaPartition(topic: topic, partition: partition))
+            if marks.high > marks.low {
+                ends[KafkaPartition(topic: topic, partition: partition)] = marks.high
+                starts.append(TopicPartitionOffset(topic: topic, partition: partition, offset: marks.low))
+            }
+        }
+        guard !starts.isEmpty else { return [] }
+        try await consumer.assign(starts)
+        var records: [KafkaConsumerMessage] = []
+        let deadline = ContinuousClock.now + .seconds(120)
+        while !ends.isEmpty {
+            guard ContinuousClock.now < deadline else {
+                throw CheckpointStoreError(
+                    location: topic, message: "reading offsets topic \(topic) did not reach its end within 120 s")
+            }
+            for message in try await consumer.poll(maxMessages: 5000, timeout: .milliseconds(500)) {
+                records.append(message)
+                let partition = KafkaPartition(topic: message.topic, partition: message.partition)
+                if let end = ends[partition], message.offset + 1 >= end { ends.removeValue(forKey: partition) }
+            }
+        }
+        return records
+    }
+}
