@@ -63,6 +63,39 @@ actor FlakySinkTask: SinkTask {
     func stop() {}
 }
 
+/// A source that emits three records once: bytes, a string (which ByteArrayConverter cannot
+/// convert) and bytes again.
+actor PoisonSourceConnector: SourceConnector {
+    let version = "test"
+    nonisolated var configDef: ConfigDef { ConfigDef().define("topic", .string, documentation: "target topic") }
+    private var config: [String: String] = [:]
+    func start(_ config: [String: String], context: any ConnectorContext) { self.config = config }
+    func taskConfigs(maxTasks: Int) -> [[String: String]] { [config] }
+    func stop() {}
+    nonisolated func makeTask() -> any SourceTask { PoisonSourceTask() }
+
+    static let plugin = ConnectorPlugin(
+        className: "test.PoisonSource", kind: .source, version: "test", configDef: ConfigDef(), make: { PoisonSourceConnector() })
+}
+
+actor PoisonSourceTask: SourceTask {
+    var topic = ""
+    var done = false
+    func start(_ config: [String: String], context: any SourceTaskContext) { topic = config["topic"] ?? "" }
+    func poll() async throws -> [SourceRecord] {
+        guard !done else {
+            try await Task.sleep(for: .milliseconds(100))
+            return []
+        }
+        done = true
+        let values: [ConnectValue] = [.bytes(Array("a".utf8)), .string("bad"), .bytes(Array("c".utf8))]
+        return values.enumerated().map { index, value in
+            SourceRecord(sourcePartition: ["p": 0], sourceOffset: ["i": .int(Int64(index))], topic: topic, value: value)
+        }
+    }
+    func stop() {}
+}
+
 extension Integration {
     @Suite("Worker runtime in process")
     struct InProcessWorkerTests {
@@ -79,7 +112,9 @@ extension Integration {
                 ],
                 environment: [:], hostDescription: "test-worker")
             var registry = PluginRegistry.builtIn()
-            try registry.register(PluginManifest(name: "test", connectors: [FlakySinkConnector.plugin]), origin: "test")
+            try registry.register(
+                PluginManifest(name: "test", connectors: [FlakySinkConnector.plugin, PoisonSourceConnector.plugin]),
+                origin: "test")
             let store = try FileCheckpointStore(
                 path: directory.appendingPathComponent("offsets.json").path, location: .init(name: "test-file", kind: "file"))
             let kafka = KafkaConfiguration(bootstrapServers: worker.bootstrapServers)
@@ -166,6 +201,29 @@ extension Integration {
             #expect(headers["__connect.errors.stage"] == "VALUE_CONVERTER")
             #expect(headers["__connect.errors.exception.message"]?.isEmpty == false)
             #expect(await herder.status(name)?.tasks.first?.state == .running)
+            await herder.stopAll()
+            try await producer.close()
+        }
+
+        @Test("a source record that cannot be converted goes to the dead-letter topic too (Kafka Connect has sink DLQs only)")
+        func sourceDeadLetter() async throws {
+            let (herder, producer, _) = try await herder()
+            let topic = TestStack.unique("srcpoison")
+            let name = "\(topic)-source"
+            try await herder.put([
+                "name": name, "connector.class": "test.PoisonSource", "topic": topic, "errors.tolerance": "all",
+                "errors.deadletterqueue.topic.name": "\(topic)-dlq", "value.converter": "ByteArrayConverter",
+            ])
+            let good = try await WorkerHarness.readAll(topic: topic, expected: 2, timeout: .seconds(30))
+            #expect(good.map { String(decoding: $0.value ?? [], as: UTF8.self) }.sorted() == ["a", "c"])
+            let dead = try await WorkerHarness.readAll(topic: "\(topic)-dlq", expected: 1, timeout: .seconds(30))
+            #expect(dead.count == 1)
+            #expect(dead.first.map { String(decoding: $0.value ?? [], as: UTF8.self) } == #""bad""#)
+            let stage = dead.first?.headers.first { $0.key == "__connect.errors.stage" }?.value
+            #expect(stage == Array("VALUE_CONVERTER".utf8))
+            #expect(
+                dead.first?.headers.contains { $0.key == "__connect.errors.connector.name" && $0.value == Array(name.utf8) }
+                    == true)
             await herder.stopAll()
             try await producer.close()
         }
