@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "SluiceHTTP", targets: ["SluiceHTTP"]),
         .library(name: "SluiceDatagenConnector", type: .dynamic, targets: ["SluiceDatagenConnector"]),
         .library(name: "SluiceFileConnector", type: .dynamic, targets: ["SluiceFileConnector"]),
+        .library(name: "SluiceS3SinkConnector", type: .dynamic, targets: ["SluiceS3SinkConnector"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -33,6 +34,8 @@ let package = Package(
             name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(
             name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(
             name: "SluiceSupport",
@@ -74,6 +77,13 @@ let package = Package(
             name: "SluiceFileConnector",
             dependencies: [.product(name: "SluiceConnectSDK", package: "SluiceConnectSDK")],
             path: "connectors/file/Sources"),
+        .target(
+            name: "SluiceS3SinkConnector",
+            dependencies: [
+                "SluiceHTTP", "SluiceSupport", "CZlib", .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "connectors/s3-sink/Sources"),
 
         .executableTarget(
             name: "sluice",

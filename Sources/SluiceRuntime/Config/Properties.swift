@@ -41,9 +41,10 @@ extension String {
 }
 
 /// Expands `${env:NAME}` placeholders (Kafka Connect's `EnvVarConfigProvider` syntax) in worker
-/// settings. Secret stores come with the secrets work; this covers the local-stack ports.
-enum EnvironmentPlaceholders {
-    static func expand(_ value: String, environment: [String: String], key: String) throws(ConfigException) -> String {
+/// settings and, in memory at task start, in connector configs (stored configs keep the
+/// placeholders). Secret stores (file, Vault, AWS) come with the secrets work.
+public enum EnvironmentPlaceholders {
+    public static func expand(_ value: String, environment: [String: String], key: String) throws(ConfigException) -> String {
         var output = ""
         var rest = Substring(value)
         while let start = rest.firstRange(of: "${env:") {
@@ -59,5 +60,24 @@ enum EnvironmentPlaceholders {
             rest = rest[rest.index(after: end)...]
         }
         return output + rest
+    }
+}
+
+extension EnvironmentPlaceholders {
+    /// A connector config with every `${env:NAME}` resolved; errors name the key (never a value).
+    public static func resolve(_ config: [String: String], environment: [String: String]) throws(ConfigException) -> [String:
+        String]
+    {
+        var resolved: [String: String] = [:]
+        var problems: [(String, String)] = []
+        for (key, value) in config {
+            do throws(ConfigException) {
+                resolved[key] = try expand(value, environment: environment, key: key)
+            } catch {
+                problems += error.problems.map { ($0.key, $0.message) }
+            }
+        }
+        guard problems.isEmpty else { throw ConfigException(problems: problems) }
+        return resolved
     }
 }

@@ -24,6 +24,8 @@ public struct WorkerConfig: Sendable {
     public var consumerSettings: [String: String]
     /// This worker's id (in checkpoint provenance and logs).
     public var workerID: String
+    /// Enabled config providers (`env` today).
+    public var configProviders: [String]
     /// Failed tasks restart automatically with this backoff (Kafka Connect never restarts them).
     public var taskRestartEnabled: Bool
     public var taskRestartInitialBackoff: Duration
@@ -139,6 +141,7 @@ public struct WorkerConfig: Sendable {
         consumerSettings = prefixed("consumer.")
         let id = parsed.string("worker.id") ?? ""
         workerID = id.isEmpty ? hostDescription : id
+        configProviders = parsed.list("config.providers")
         taskRestartEnabled = parsed.bool("task.restart.enable")
         taskRestartInitialBackoff = .milliseconds(parsed.int("task.restart.backoff.initial.ms"))
         taskRestartMaxBackoff = .milliseconds(parsed.int("task.restart.backoff.max.ms"))

@@ -74,7 +74,7 @@ public actor StandaloneHerder {
         let config = try ConnectorConfig(raw, sink: plugin.kind == .sink)
         let definition = plugin.configDef.merging(
             plugin.kind == .sink ? ConnectorConfig.sinkDefinition : ConnectorConfig.definition)
-        _ = try definition.parse(raw)
+        _ = try definition.parse(try resolved(raw))
         _ = try TransformChain(config: config, registry: registry)
         _ = try RecordConverters(worker: worker, connector: config)
         return (config, plugin)
@@ -88,7 +88,8 @@ public actor StandaloneHerder {
         var machine = LifecycleStateMachine()
         _ = try machine.handle(.start)
         let context = RuntimeConnectorContext(connectorName: config.name, logger: logger)
-        try await connector.start(config.raw, context: context)
+        // Placeholders are resolved in memory only: the stored config (config.raw) keeps them.
+        try await connector.start(try resolved(config.raw), context: context)
         _ = try machine.handle(.started)
         let taskConfigs = try await connector.taskConfigs(maxTasks: config.tasksMax)
         let tasks = taskConfigs.indices.map {
@@ -102,6 +103,12 @@ public actor StandaloneHerder {
         for (holder, taskConfig) in zip(tasks, taskConfigs) {
             startSupervisor(holder, taskConfig: taskConfig, config: config, plugin: plugin, connector: connector)
         }
+    }
+
+    /// `${env:…}` placeholders resolved, when the worker enables the `env` config provider.
+    func resolved(_ raw: [String: String]) throws -> [String: String] {
+        guard worker.configProviders.contains("env") else { return raw }
+        return try EnvironmentPlaceholders.resolve(raw, environment: ProcessInfo.processInfo.environment)
     }
 
     private func startSupervisor(

@@ -1,0 +1,136 @@
+import Foundation
+import Glibc
+import SluiceConnectSDK
+import SluiceHTTP
+import SluiceKafka
+import Testing
+
+extension Integration {
+    @Suite("S3 sink connector")
+    struct S3SinkTests {
+        let logger = TestStack.logger("s3-sink-test")
+
+        /// Produces `count` JSON records (~`size` bytes each) with ids 0..<count over `partitions` partitions.
+        func produce(topic: String, partitions: Int32, count: Int, size: Int) async throws {
+            let admin = try await KafkaAdmin(configuration: try TestStack.kafka(), logger: logger)
+            try await admin.createTopic(.init(name: topic, partitions: partitions))
+            let producer = try await KafkaProducer(configuration: try TestStack.kafka(), logger: logger)
+            let pad = String(repeating: "x", count: max(0, size - 40))
+            for start in stride(from: 0, to: count, by: 10_000) {
+                let batch = (start..<min(count, start + 10_000)).map { id in
+                    KafkaProducerRecord(
+                        topic: topic, key: Array("k\(id % 1000)".utf8), value: Array(#"{"id":\#(id),"pad":"\#(pad)"}"#.utf8))
+                }
+                _ = try await producer.send(batch: batch)
+            }
+            try await producer.close()
+        }
+
+        /// Every record id found in the objects under `prefix`, and the object keys.
+        func idsInBucket(prefix: String) async throws -> (ids: [Int64], keys: [String]) {
+            let client = try TestStack.s3()
+            let objects = try await client.listAllObjects(bucket: "sluice-data", prefix: prefix)
+            var ids: [Int64] = []
+            for object in objects {
+                let body = try await client.getObject(bucket: "sluice-data", key: object.key)
+                for line in body.split(separator: 0x0A) {
+                    if let id = try JSONValue.parse(Array(line))["id"]?.intValue { ids.append(id) }
+                }
+            }
+            return (ids, objects.map(\.key))
+        }
+
+        func sinkConnector(_ harness: WorkerHarness, name: String, topic: String, overrides: [String: String]) throws -> String {
+            var settings = ["name": name, "topics": topic, "topics.dir": "it/\(name)"]
+            for (key, value) in overrides { settings[key] = value }
+            return try harness.connector(from: "orders-s3-sink.json", overrides: settings)
+        }
+
+        @Test("records across 8 partitions land in S3 exactly once, also across a kill -9 mid-run (multipart objects)")
+        func exactlyOnceAcrossKill() async throws {
+            let topic = TestStack.unique("s3eo")
+            let total = 100_000
+            try await produce(topic: topic, partitions: 8, count: total, size: 1000)
+            let harness = try WorkerHarness()
+            let name = "\(topic)-sink"
+            // ~6 MB objects: each is a multipart upload (5 MiB part + rest).
+            let connector = try sinkConnector(
+                harness, name: name, topic: topic,
+                overrides: [
+                    "flush.size": "6000", "s3.part.size": "5242880", "rotate.interval.ms": "3000",
+                    "value.converter": "JsonConverter",
+                    "value.converter.schemas.enable": "false",
+                ])
+            let first = try harness.start([connector])
+            let client = try TestStack.s3()
+            try await TestStack.eventually(timeout: .seconds(120), "some objects are written") {
+                try await client.listObjects(bucket: "sluice-data", prefix: "it/\(name)/").objects.count >= 3
+            }
+            first.signal(SIGKILL)
+            _ = await first.wait()
+            let second = try harness.start([connector])
+            try await TestStack.eventually(timeout: .seconds(240), "all \(total) records are in S3") {
+                try await idsInBucket(prefix: "it/\(name)/").ids.count >= total
+            }
+            second.signal(SIGTERM)
+            #expect(await second.wait() == 0)
+
+            let (ids, keys) = try await idsInBucket(prefix: "it/\(name)/")
+            #expect(ids.count == total, "no duplicate records (\(ids.count - total) extra)")
+            #expect(Set(ids) == Set((0..<Int64(total))), "every produced record is in S3")
+            let pattern = try Regex(#"^it/[^/]+/partition=[0-7]/[^/]+\+[0-7]\+\d{10}\.json$"#)
+            #expect(keys.allSatisfy { (try? pattern.wholeMatch(in: $0)) != nil }, "object layout: \(keys.prefix(3))")
+            #expect(
+                try await client.listMultipartUploads(bucket: "sluice-data", prefix: "it/\(name)/").isEmpty, "no orphaned uploads"
+            )
+            print("S3 sink exactly-once: \(ids.count) records in \(keys.count) objects after a kill -9")
+        }
+
+        @Test("when traffic stops, the open file appears after rotate.interval.ms plus a bound")
+        func timerClosesQuietFiles() async throws {
+            let topic = TestStack.unique("s3timer")
+            try await produce(topic: topic, partitions: 1, count: 10, size: 100)
+            let harness = try WorkerHarness()
+            let name = "\(topic)-sink"
+            let connector = try sinkConnector(
+                harness, name: name, topic: topic,
+                overrides: [
+                    "flush.size": "1000", "rotate.interval.ms": "2000", "s3.object.tagging": "true",
+                    "value.converter": "JsonConverter",
+                    "value.converter.schemas.enable": "false",
+                ])
+            let worker = try harness.start([connector])
+            let start = ContinuousClock.now
+            try await TestStack.eventually(timeout: .seconds(30), "the quiet file is written") {
+                try await idsInBucket(prefix: "it/\(name)/").ids.count == 10
+            }
+            let elapsed = ContinuousClock.now - start
+            worker.signal(SIGTERM)
+            #expect(await worker.wait() == 0)
+            print("S3 sink timer: 10 records visible \(elapsed) after the worker started (rotate.interval.ms=2000)")
+            #expect(elapsed < .seconds(20))
+            let client = try TestStack.s3()
+            let key = try #require(try await idsInBucket(prefix: "it/\(name)/").keys.first)
+            #expect(key.hasSuffix("\(topic)+0+0000000000.json"))
+            _ = client
+        }
+
+        @Test("wrong credentials fail the task at start with the S3 error, not a retry storm")
+        func wrongCredentials() async throws {
+            let topic = TestStack.unique("s3auth")
+            try await produce(topic: topic, partitions: 1, count: 1, size: 100)
+            let harness = try WorkerHarness()
+            let name = "\(topic)-sink"
+            let connector = try sinkConnector(
+                harness, name: name, topic: topic, overrides: ["aws.secret.access.key": "wrong-secret-for-test"])
+            let worker = try harness.start([connector], extraEnvironment: [:])
+            try await TestStack.eventually(timeout: .seconds(30), "the task fails with the S3 error code") {
+                harness.logText.contains("SignatureDoesNotMatch")
+            }
+            worker.signal(SIGTERM)
+            _ = await worker.wait()
+            #expect(harness.logText.contains("task failed"))
+            #expect(!harness.logText.contains("wrong-secret-for-test"), "the secret never reaches the log")
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import SluiceConnectSDK
+import SluiceHTTP
+
+/// One object being assembled: the records of one encoded partition within a Kafka partition's
+/// current batch. Bytes not yet uploaded stay in `pending`; once `pending` reaches the part size
+/// it is uploaded as a multipart part, so memory per file stays near one part.
+final class OpenFile {
+    let key: String
+    let startOffset: Int64
+    var endOffset: Int64
+    var recordCount = 0
+    var pending: [UInt8] = []
+    let gzip: GzipStream?
+    var uploadID: String?
+    var parts: [S3CompletedPart] = []
+    /// Companion files (`store.kafka.keys` / `store.kafka.headers`), small and kept whole.
+    var keyLines: [UInt8] = []
+    var headerLines: [UInt8] = []
+
+    init(key: String, startOffset: Int64, compress: Bool) {
+        self.key = key
+        self.startOffset = startOffset
+        self.endOffset = startOffset
+        self.gzip = compress ? GzipStream() : nil
+    }
+
+    /// Adds one serialized record (compressing if configured).
+    func append(_ bytes: [UInt8], offset: Int64) {
+        if let gzip { gzip.compress(bytes, into: &pending) } else { pending += bytes }
+        endOffset = offset
+        recordCount += 1
+    }
+
+    /// Bytes held in memory for this file.
+    var bufferedBytes: Int { pending.count + keyLines.count + headerLines.count }
+}

@@ -1,0 +1,370 @@
+import Foundation
+import Logging
+import SluiceConnectSDK
+import SluiceHTTP
+import SluiceSupport
+
+/// Writes records to S3 objects named `<topics.dir>/<encodedPartition>/<topic>+<partition>+<startOffset:010>.<ext>`.
+///
+/// Exactly-once: rotation depends only on the records (count, record time), so a rerun after a
+/// crash rebuilds the same batches and rewrites identical keys with identical bytes. An object is
+/// visible only when complete (single PUT or completed multipart), `preCommit` returns for each
+/// partition the first offset not yet in S3, and conditional writes (`If-None-Match: *`) detect a
+/// different writer: an existing object with other content fails the task instead of being
+/// overwritten. Orphaned multipart uploads of this connector are aborted at start.
+public actor S3SinkTask: SinkTask {
+    private var config: S3SinkConfig!
+    private var client: S3Client!
+    private var batches: [TopicPartition: PartitionBatch] = [:]
+    /// Highest offset accepted per partition (a retried `put` skips what it already has).
+    private var lastSeen: [TopicPartition: Int64] = [:]
+    /// Wall-clock time a record of the partition last arrived (the rotation timer waits for quiet).
+    private var lastArrival: [TopicPartition: Int64] = [:]
+    private var logger = Logger(label: "sluice.s3-sink")
+    private var connectorName = ""
+    private var warnedBudget = false
+
+    public init() {}
+
+    public func start(_ raw: [String: String], context: any SinkTaskContext) async throws {
+        config = try S3SinkConfig(raw)
+        connectorName = context.connectorName
+        logger[metadataKey: "connector"] = "\(context.connectorName)"
+        let endpoint = config.endpoint ?? URL(string: "https://s3.\(config.region).amazonaws.com")!
+        client = S3Client(
+            configuration: .init(
+                endpoint: endpoint, region: config.region,
+                credentials: AWSCredentials(
+                    accessKeyID: config.accessKeyID ?? "", secretAccessKey: config.secretAccessKey?.value ?? ""),
+                pathStyle: config.pathStyle,
+                http: .init(
+                    connections: 4,
+                    retry: .init(maxAttempts: 5, deadline: .seconds(30), backoff: .init(base: config.retryBackoff)))),
+            logger: logger)
+        // Fail fast with a clear message on wrong credentials or a missing bucket.
+        do {
+            _ = try await client.listObjects(bucket: config.bucket, prefix: config.topicsDir + "/", maxKeys: 1)
+        } catch {
+            throw Self.taskError(error)
+        }
+        try await abortOrphanedUploads()
+    }
+
+    /// Aborts in-progress multipart uploads under `topics.dir` that this connector's naming
+    /// produced (`<topic>+<partition>+<offset>`): leftovers of a crash mid-upload.
+    private func abortOrphanedUploads() async throws {
+        let uploads: [S3MultipartUpload]
+        do {
+            uploads = try await client.listMultipartUploads(bucket: config.bucket, prefix: config.topicsDir + "/")
+        } catch {
+            throw Self.taskError(error)
+        }
+        for upload in uploads where Self.isOurObjectName(upload.key) {
+            logger.info("aborting orphaned multipart upload", metadata: ["key": "\(upload.key)"])
+            try? await client.abortMultipartUpload(bucket: config.bucket, key: upload.key, uploadID: upload.uploadID)
+        }
+    }
+
+    static func isOurObjectName(_ key: String) -> Bool {
+        let name = key.split(separator: "/").last.map(String.init) ?? key
+        return name.split(separator: "+").count == 3
+    }
+
+    public func put(_ records: [SinkRecord]) async throws {
+        do {
+            for record in records { try await add(record) }
+            try await enforceBudget()
+        } catch {
+            throw Self.taskError(error)
+        }
+    }
+
+    private func add(_ record: SinkRecord) async throws {
+        let partition = record.originalTopicPartition
+        let offset = record.originalKafkaOffset
+        if let seen = lastSeen[partition], offset <= seen { return }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        if record.value == .null {
+            switch config.nullBehavior {
+            case .fail:
+                throw ConnectException(
+                    "null value (tombstone) at \(record.topic)/\(partition.partition)@\(offset); set behavior.on.null.values=ignore or write"
+                )
+            case .ignore:
+                lastSeen[partition] = offset
+                return
+            case .write: break
+            }
+        }
+        var batch = batches[partition] ?? PartitionBatch()
+        // Record-time rotation happens before the record that crosses the window.
+        if let interval = config.rotateInterval, let base = batch.baseTimestamp, let timestamp = record.timestamp,
+            timestamp - base >= interval
+        {
+            try await write(partition)
+            batch = PartitionBatch()
+        }
+        let line = try serialize(record)
+        let encoded = try config.partitioner.encode(record, now: now)
+        let file = batch.file(for: encoded) {
+            OpenFile(
+                key:
+                    "\(config.topicsDir)/\(encoded)/\(partition.topic)+\(partition.partition)+\(Self.padded(offset)).\(config.fileExtension)",
+                startOffset: offset, compress: config.compression == .gzip)
+        }
+        file.append(line, offset: offset)
+        if config.storeKeys {
+            file.keyLines +=
+                JsonConverter.payload(schema: record.keySchema, value: record.key, decimalNumeric: false).jsonBytes + [0x0A]
+        }
+        if config.storeHeaders { file.headerLines += Self.headersJSON(record.headers) + [0x0A] }
+        batch.startOffset = batch.startOffset ?? offset
+        batch.lastOffset = offset
+        batch.count += 1
+        if batch.baseTimestamp == nil { batch.baseTimestamp = record.timestamp ?? now }
+        if batch.scheduleDeadline == nil, let schedule = config.rotateScheduleInterval {
+            batch.scheduleDeadline = (now / schedule + 1) * schedule
+        }
+        batches[partition] = batch
+        lastSeen[partition] = offset
+        lastArrival[partition] = now
+        if file.pending.count >= config.partSize { try await uploadPart(file) }
+        if batch.count >= config.flushSize || (batch.scheduleDeadline.map { now >= $0 } ?? false) { try await write(partition) }
+    }
+
+    /// Keeps all open files within `s3.max.buffered.bytes`: the largest file uploads a part when
+    /// it can (≥ 5 MiB), otherwise its partition's batch is written early — a cut a rerun may not
+    /// repeat, so it is logged.
+    private func enforceBudget() async throws {
+        while batches.values.reduce(0, { $0 + $1.bufferedBytes }) > config.maxBufferedBytes {
+            guard let (partition, file) = largestFile() else { return }
+            if file.pending.count >= 5 << 20 {
+                try await uploadPart(file)
+            } else {
+                if !warnedBudget {
+                    warnedBudget = true
+                    logger.warning(
+                        "s3.max.buffered.bytes reached with many small open files: writing batches early; such cuts may differ after a crash"
+                    )
+                }
+                try await write(partition)
+            }
+        }
+    }
+
+    private func largestFile() -> (TopicPartition, OpenFile)? {
+        var best: (TopicPartition, OpenFile)?
+        for (partition, batch) in batches {
+            for file in batch.files.values where file.bufferedBytes > (best?.1.bufferedBytes ?? 0) { best = (partition, file) }
+        }
+        return best
+    }
+
+    public func preCommit(_ currentOffsets: [TopicPartition: Int64]) async throws -> [TopicPartition: Int64] {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        do {
+            for (partition, batch) in batches where !batch.isEmpty {
+                // The timer closes a record-time window only once the partition has been quiet for a whole
+                // interval: then any later record has a timestamp past the window (CreateTime ≈ arrival), so a
+                // rerun that replays the records back to back cuts the batch at the same place.
+                let quiet = lastArrival[partition].map { now - $0 } ?? .max
+                let timerDue =
+                    config.rotateInterval.map { interval in
+                        quiet >= interval && (batch.baseTimestamp.map { now >= $0 + interval } ?? false)
+                    }
+                    ?? false
+                let scheduleDue = batch.scheduleDeadline.map { now >= $0 } ?? false
+                if timerDue || scheduleDue { try await write(partition) }
+            }
+        } catch {
+            throw Self.taskError(error)
+        }
+        var safe: [TopicPartition: Int64] = [:]
+        for (partition, next) in currentOffsets {
+            safe[partition] = batches[partition].flatMap { $0.isEmpty ? nil : $0.startOffset } ?? next
+        }
+        return safe
+    }
+
+    /// Partitions taken away: their open batches are dropped (the new owner re-reads them from the
+    /// committed offset and builds the same objects).
+    public func close(_ partitions: [TopicPartition]) async throws {
+        for partition in partitions {
+            if let batch = batches.removeValue(forKey: partition) { await abandon(batch) }
+            lastSeen.removeValue(forKey: partition)
+        }
+    }
+
+    public func stop() async {
+        for batch in batches.values { await abandon(batch) }
+        batches.removeAll()
+    }
+
+    private func abandon(_ batch: PartitionBatch) async {
+        for file in batch.files.values {
+            if let uploadID = file.uploadID {
+                try? await client?.abortMultipartUpload(bucket: config.bucket, key: file.key, uploadID: uploadID)
+            }
+        }
+    }
+
+    // MARK: Writing
+
+    /// Writes every file of the partition's batch; afterwards the batch's offsets are durable.
+    private func write(_ partition: TopicPartition) async throws {
+        guard let batch = batches.removeValue(forKey: partition), !batch.isEmpty else { return }
+        for encoded in batch.order {
+            guard let file = batch.files[encoded] else { continue }
+            try await writeObject(file)
+        }
+        logger.debug(
+            "wrote batch",
+            metadata: ["partition": "\(partition)", "records": "\(batch.count)", "objects": "\(batch.files.count)"])
+    }
+
+    private func options(for file: OpenFile) -> PutOptions {
+        var options = PutOptions(
+            contentType: config.format == .json ? "application/json" : "application/octet-stream", ifNoneMatch: true)
+        switch config.sseAlgorithm {
+        case "AES256": options.encryption = .s3
+        case "aws:kms": options.encryption = .kms(keyID: config.sseKMSKeyID)
+        default: break
+        }
+        if config.objectTagging {
+            options.tags = [
+                ("startOffset", String(file.startOffset)), ("endOffset", String(file.endOffset)),
+                ("recordCount", String(file.recordCount)),
+            ]
+        }
+        return options
+    }
+
+    private func uploadPart(_ file: OpenFile) async throws {
+        if file.uploadID == nil {
+            file.uploadID = try await client.createMultipartUpload(
+                bucket: config.bucket, key: file.key, options: options(for: file))
+        }
+        let body = Data(file.pending)
+        file.pending.removeAll(keepingCapacity: true)
+        let part = try await client.uploadPart(
+            bucket: config.bucket, key: file.key, uploadID: file.uploadID!, partNumber: file.parts.count + 1, body: body)
+        file.parts.append(part)
+    }
+
+    private func writeObject(_ file: OpenFile) async throws {
+        file.gzip?.finish(into: &file.pending)
+        // Companions first: a visible data object implies its companions exist.
+        if config.storeKeys {
+            try await putVerified(key: file.key + ".keys.json", body: Data(file.keyLines), options: options(for: file))
+        }
+        if config.storeHeaders {
+            try await putVerified(key: file.key + ".headers.json", body: Data(file.headerLines), options: options(for: file))
+        }
+        if let uploadID = file.uploadID {
+            if !file.pending.isEmpty || file.parts.isEmpty { try await uploadPart(file) }
+            let client = self.client!
+            let bucket = config.bucket
+            let parts = file.parts
+            let completed = await failure {
+                () async throws(S3Error) in
+                try await client.completeMultipartUpload(
+                    bucket: bucket, key: file.key, uploadID: uploadID, parts: parts, ifNoneMatch: true)
+            }
+            if let failure = completed {
+                guard failure.kind == .preconditionFailed else { throw failure }
+                try await client.abortMultipartUpload(bucket: config.bucket, key: file.key, uploadID: uploadID)
+                try await verifyExisting(key: file.key, expectedETag: MultipartETag.of(file.parts))
+            }
+        } else {
+            try await putVerified(key: file.key, body: Data(file.pending), options: options(for: file))
+        }
+        file.pending.removeAll()
+    }
+
+    /// PUT with `If-None-Match: *`; if the key exists, it must hold exactly these bytes (a rerun).
+    private func putVerified(key: String, body: Data, options: PutOptions) async throws {
+        let client = self.client!
+        let bucket = config.bucket
+        let failure = await failure { () async throws(S3Error) in
+            try await client.putObject(bucket: bucket, key: key, body: body, options: options)
+        }
+        if let failure {
+            guard failure.kind == .preconditionFailed else { throw failure }
+            let existing = try await client.getObject(bucket: config.bucket, key: key)
+            guard existing == body else {
+                throw ConnectException(
+                    "object \(key) already exists with different content: another writer is using this bucket and topics.dir, or the "
+                        + "connector configuration changed the object contents; stop the other writer or change topics.dir")
+            }
+            logger.info("object already written by an earlier run (identical)", metadata: ["key": "\(key)"])
+        }
+    }
+
+    private func verifyExisting(key: String, expectedETag: String) async throws {
+        guard let existing = try await client.headObject(bucket: config.bucket, key: key) else {
+            throw RetriableException("object \(key) reported as existing but is not there; retrying")
+        }
+        guard existing.etag.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) == expectedETag else {
+            throw ConnectException(
+                "object \(key) already exists with different content (ETag \(existing.etag)); another writer is active")
+        }
+    }
+
+    /// Runs `body` and returns its S3 error instead of throwing it.
+    private func failure(_ body: () async throws(S3Error) -> Void) async -> S3Error? {
+        do {
+            try await body()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    // MARK: Serialization
+
+    private func serialize(_ record: SinkRecord) throws -> [UInt8] {
+        switch config.format {
+        case .json:
+            return JsonConverter.payload(schema: record.valueSchema, value: record.value, decimalNumeric: false).jsonBytes + [
+                0x0A
+            ]
+        case .bytes:
+            switch record.value {
+            case .bytes(let bytes): return bytes + config.byteArraySeparator
+            case .string(let text): return Array(text.utf8) + config.byteArraySeparator
+            case .null: return config.byteArraySeparator
+            default:
+                throw DataException(
+                    "ByteArrayFormat needs bytes values; got \(record.valueSchema?.type.rawValue ?? "a structured value") at "
+                        + "\(record.topic)/\(record.kafkaOffset). Use value.converter=org.apache.kafka.connect.converters.ByteArrayConverter or JsonFormat"
+                )
+            }
+        }
+    }
+
+    static func headersJSON(_ headers: [ConnectHeader]) -> [UInt8] {
+        JSONValue.array(
+            headers.map {
+                .object([
+                    "key": .string($0.key),
+                    "value": JsonConverter.payload(schema: $0.schema, value: $0.value, decimalNumeric: false),
+                ])
+            }
+        ).jsonBytes
+    }
+
+    static func padded(_ offset: Int64) -> String {
+        let digits = String(offset)
+        return digits.count >= 10 ? digits : String(repeating: "0", count: 10 - digits.count) + digits
+    }
+
+    /// S3 outages become retriable (the runtime retries within errors.retry.timeout); wrong
+    /// credentials and missing buckets fail the task with the store's error code.
+    static func taskError(_ error: any Error) -> any Error {
+        guard let s3 = error as? S3Error else { return error }
+        switch s3.kind {
+        case .network, .server, .throttled: return RetriableException("S3 unavailable: \(s3)")
+        default: return ConnectException("\(s3)")
+        }
+    }
+}
