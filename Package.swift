@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "SluiceDatagenConnector", type: .dynamic, targets: ["SluiceDatagenConnector"]),
         .library(name: "SluiceFileConnector", type: .dynamic, targets: ["SluiceFileConnector"]),
         .library(name: "SluiceS3SinkConnector", type: .dynamic, targets: ["SluiceS3SinkConnector"]),
+        .library(name: "SluicePostgresCDCConnector", type: .dynamic, targets: ["SluicePostgresCDCConnector"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -78,6 +79,17 @@ let package = Package(
             dependencies: [.product(name: "SluiceConnectSDK", package: "SluiceConnectSDK")],
             path: "connectors/file/Sources"),
         .target(
+            name: "PostgresCDCCore",
+            dependencies: [.product(name: "SluiceConnectSDK", package: "SluiceConnectSDK")],
+            path: "connectors/postgres-cdc/Core"),
+        .target(
+            name: "SluicePostgresCDCConnector",
+            dependencies: [
+                "PostgresCDCCore", "SluicePostgres", .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "connectors/postgres-cdc/Sources"),
+        .target(
             name: "SluiceS3SinkConnector",
             dependencies: [
                 "SluiceHTTP", "SluiceSupport", "CZlib", .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
@@ -101,6 +113,14 @@ let package = Package(
             dependencies: [
                 "SluiceKafka", "SluicePostgres", "SluiceHTTP", "SluiceSupport", "SluiceTransforms", "SluiceRuntime",
                 .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
+            ]),
+        .testTarget(
+            name: "PostgresCDCCoreTests",
+            dependencies: ["PostgresCDCCore", .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK")]),
+        .testTarget(
+            name: "SluiceS3SinkTests",
+            dependencies: [
+                "SluiceS3SinkConnector", "SluiceHTTP", "CZlib", .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
             ]),
         .testTarget(
             name: "SluiceTransformsTests",

@@ -6,13 +6,15 @@ import SluiceSupport
 /// Rows returned by a query, in text format.
 public struct PostgresRows: Sendable {
     public var columns: [String]
+    /// Each column's type OID and type modifier (`PQftype` / `PQfmod`).
+    public var columnTypes: [(oid: UInt32, modifier: Int32)] = []
     public var rows: [[String?]]
     /// Rows affected by INSERT/UPDATE/DELETE (0 otherwise).
     public var affected: Int
 
-    /// The value in `row` of column `name`.
+    /// The value in `row` of column `name` (`nil` for NULL, a missing row or a missing column).
     public func value(_ row: Int, _ name: String) -> String? {
-        guard let column = columns.firstIndex(of: name) else { return nil }
+        guard rows.indices.contains(row), let column = columns.firstIndex(of: name) else { return nil }
         return rows[row][column]
     }
 }
@@ -118,7 +120,9 @@ public final class PostgresConnection: @unchecked Sendable {
                         ? nil : String(cString: PQgetvalue(result, Int32(row), Int32(column)))
                 }
             }
-            return PostgresRows(columns: columns, rows: rows, affected: Int(String(cString: PQcmdTuples(result))) ?? 0)
+            var parsed = PostgresRows(columns: columns, rows: rows, affected: Int(String(cString: PQcmdTuples(result))) ?? 0)
+            parsed.columnTypes = (0..<columnCount).map { (UInt32(PQftype(result, Int32($0))), PQfmod(result, Int32($0))) }
+            return parsed
         default:
             throw error(from: result, connection: connection)
         }

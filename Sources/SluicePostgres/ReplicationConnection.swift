@@ -38,6 +38,7 @@ public final class ReplicationConnection: Sendable {
         var flush = LSN.zero
         var lastStatus = ContinuousClock.now
         var streaming = false
+        var serverWALEnd = LSN.zero
     }
 
     private let connection: PostgresConnection
@@ -128,6 +129,10 @@ public final class ReplicationConnection: Sendable {
         }
     }
 
+    /// The server's end of WAL as last reported by a keepalive (where the slot could advance to
+    /// when nothing captured is pending).
+    public var serverWALEnd: LSN { positions.withLock { $0.serverWALEnd } }
+
     /// The positions this connection reports to the server.
     public var reportedPositions: (write: LSN, flush: LSN) { positions.withLock { ($0.write, $0.flush) } }
 
@@ -179,7 +184,8 @@ public final class ReplicationConnection: Sendable {
                 case .xLogData(let data):
                     positions.withLock { $0.write = max($0.write, $0.flush) }
                     messages.append(data)
-                case .keepalive(_, _, let replyRequested):
+                case .keepalive(let walEnd, _, let replyRequested):
+                    positions.withLock { $0.serverWALEnd = max($0.serverWALEnd, walEnd) }
                     if replyRequested { try sendStatusOnExecutor(connection, replyRequested: false) }
                 }
                 continue

@@ -1,0 +1,165 @@
+import Foundation
+import Glibc
+import SluiceConnectSDK
+import SluiceKafka
+import SluicePostgres
+import Testing
+
+extension Integration {
+    @Suite("Postgres CDC source connector")
+    struct PostgresCDCTests {
+        let logger = TestStack.logger("cdc-test")
+
+        /// A fresh schema with three tables; returns the names used by the connector.
+        struct Setup {
+            let schema: String
+            let prefix: String
+            let slot: String
+            let publication: String
+        }
+
+        func setUp(_ admin: PostgresConnection, seedRows: Int) async throws -> Setup {
+            let id = UInt32.random(in: 0...UInt32.max)
+            let setup = Setup(schema: "cdc_\(id)", prefix: "cdc\(id)", slot: "slot_\(id)", publication: "pub_\(id)")
+            try await admin.execute(
+                """
+                create schema \(setup.schema);
+                create table \(setup.schema).customers (id serial primary key, name text not null, version int not null default 1);
+                create table \(setup.schema).orders (id bigserial primary key, customer_id int, amount numeric(10,2), note text,
+                  created_at timestamptz not null default now(), version int not null default 1);
+                create table \(setup.schema).events (id int not null, payload jsonb, version int not null default 1);
+                alter table \(setup.schema).events replica identity full;
+                insert into \(setup.schema).customers (name) select 'seed-' || g from generate_series(1, \(seedRows)) g;
+                """)
+            return setup
+        }
+
+        func connector(_ harness: WorkerHarness, _ setup: Setup, overrides: [String: String] = [:]) throws -> String {
+            var settings = [
+                "name": setup.prefix, "topic.prefix": setup.prefix, "table.include.list": "\(setup.schema)\\..*",
+                "slot.name": setup.slot,
+                "publication.name": setup.publication, "snapshot.fetch.size": "200",
+            ]
+            for (key, value) in overrides { settings[key] = value }
+            return try harness.connector(from: "postgres-cdc-source.json", overrides: settings)
+        }
+
+        func cleanUp(_ admin: PostgresConnection, _ setup: Setup) async throws {
+            try await TestStack.eventually("slot \(setup.slot) released") {
+                try await admin.query("select active from pg_replication_slots where slot_name = $1", [setup.slot]).value(
+                    0, "active") != "t"
+            }
+            try await admin.query(
+                "select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = $1", [setup.slot])
+            try await admin.execute("drop publication if exists \(setup.publication); drop schema \(setup.schema) cascade")
+        }
+
+        /// Events per table key, in topic order: (op, version).
+        func events(topic: String, expected: Int) async throws -> [String: [(op: String, version: Int64)]] {
+            var byKey: [String: [(op: String, version: Int64)]] = [:]
+            for message in try await WorkerHarness.readAll(topic: topic, expected: expected, timeout: .seconds(90)) {
+                guard let valueBytes = message.value else { continue }  // tombstone
+                let envelope = try JSONValue.parse(valueBytes)["payload"]
+                let op = envelope?["op"]?.stringValue ?? "?"
+                let row = op == "d" ? envelope?["before"] : envelope?["after"]
+                guard let id = row?["id"]?.intValue else { continue }
+                byKey["\(id)", default: []].append((op, row?["version"]?.intValue ?? 0))
+            }
+            return byKey
+        }
+
+        @Test(
+            "snapshot + streaming with a kill -9 and a Postgres restart: every change, in order per key, duplicates only when replayed"
+        )
+        func snapshotAndStream() async throws {
+            let admin = try await PostgresConnection.connect(try TestStack.postgres(), logger: logger)
+            let setup = try await setUp(admin, seedRows: 500)
+            let harness = try WorkerHarness()
+            let file = try connector(harness, setup)
+            var worker = try harness.start([file])
+
+            // 100 transactions of inserts, updates and deletes while the connector runs.
+            func workload(_ database: PostgresConnection, _ batches: Range<Int>) async throws {
+                for batch in batches {
+                    try await database.execute(
+                        """
+                        begin;
+                        insert into \(setup.schema).customers (name) select 'live-\(batch)-' || g from generate_series(1, 8) g;
+                        update \(setup.schema).customers set version = version + 1, name = name || '+' where id % 97 = \(batch % 97);
+                        delete from \(setup.schema).customers where id = \(batch * 5 + 1);
+                        commit;
+                        """)
+                }
+            }
+            try await workload(admin, 0..<40)
+            try await Task.sleep(for: .seconds(2))
+            worker.signal(SIGKILL)
+            _ = await worker.wait()
+            try await workload(admin, 40..<70)
+            worker = try harness.start([file])
+            try await Task.sleep(for: .seconds(3))
+            try await TestStack.script("stack-down", "postgres")
+            try await TestStack.script("stack-up")
+            let again = try await PostgresConnection.connect(try TestStack.postgres(), logger: logger)
+            try await again.execute("select 1")
+            try await workload(again, 70..<100)
+
+            let expected = try await again.query("select id, version from \(setup.schema).customers")
+            let finalVersions = Dictionary(uniqueKeysWithValues: expected.rows.map { (String($0[0]!), Int64($0[1]!)!) })
+            let topic = "\(setup.prefix).\(setup.schema).customers"
+            var byKey: [String: [(op: String, version: Int64)]] = [:]
+            try await TestStack.eventually(timeout: .seconds(120), "every final row version reached Kafka") {
+                byKey = try await events(topic: topic, expected: 1500)
+                return finalVersions.allSatisfy { id, version in
+                    byKey[id]?.contains { $0.version == version && $0.op != "d" } == true
+                }
+            }
+            worker.signal(SIGTERM)
+            _ = await worker.wait()
+
+            var duplicates = 0
+            var problems: [String] = []
+            for (id, events) in byKey {
+                var seen = Set<String>()
+                var lastVersion: Int64 = 0
+                for event in events {
+                    let label = "\(event.op)\(event.version)"
+                    if !seen.insert(label).inserted {
+                        duplicates += 1
+                        continue
+                    }
+                    if event.op != "d" && event.version < lastVersion {
+                        problems.append("key \(id): version \(event.version) after \(lastVersion)")
+                    }
+                    lastVersion = max(lastVersion, event.version)
+                }
+                if let final = finalVersions[id] {
+                    if lastVersion != final { problems.append("key \(id): last version \(lastVersion), database has \(final)") }
+                    // The snapshot may already see a later version; from there on no version may be missing.
+                    let versions = Set(events.filter { $0.op != "d" }.map(\.version))
+                    let first = versions.min() ?? final
+                    if versions != Set(first...final) {
+                        problems.append("key \(id): versions \(versions.sorted()) missing some of \(first)...\(final)")
+                    }
+                } else if events.last?.op != "d" {
+                    problems.append("key \(id): deleted in the database but no delete event last (\(events.map(\.op)))")
+                }
+            }
+            for id in finalVersions.keys where byKey[id] == nil { problems.append("key \(id): no events at all") }
+            print(
+                "CDC: \(byKey.count) keys, \(byKey.values.map(\.count).reduce(0, +)) events, \(duplicates) duplicates after kill -9 + Postgres restart"
+            )
+            #expect(problems.isEmpty, "\(problems.prefix(10))")
+
+            // Debezium envelope shape.
+            let sample = try #require(try await WorkerHarness.readAll(topic: topic, expected: 1, timeout: .seconds(10)).first)
+            let envelope = try JSONValue.parse(sample.value ?? [])
+            #expect(envelope["schema"]?["name"]?.stringValue == "\(topic).Envelope")
+            #expect(envelope["payload"]?["source"]?["connector"]?.stringValue == "postgresql")
+            #expect(envelope["payload"]?["source"]?["table"]?.stringValue == "customers")
+            #expect(envelope["payload"]?["op"]?.stringValue == "r", "the first event of the topic is a snapshot read")
+            #expect(try JSONValue.parse(sample.key ?? [])["schema"]?["name"]?.stringValue == "\(topic).Key")
+            try await cleanUp(again, setup)
+        }
+    }
+}

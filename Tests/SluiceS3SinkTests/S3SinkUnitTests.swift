@@ -1,0 +1,136 @@
+import CZlib
+import SluiceConnectSDK
+import SluiceHTTP
+import Testing
+
+@testable import SluiceS3SinkConnector
+
+@Suite("S3 sink without a store")
+struct S3SinkUnitTests {
+    let base = ["s3.bucket.name": "b", "store.url": "http://127.0.0.1:8333"]
+
+    func config(_ extra: [String: String]) throws -> S3SinkConfig {
+        try S3SinkConfig(base.merging(extra) { _, new in new })
+    }
+
+    func record(partition: Int32 = 3, offset: Int64 = 7, timestamp: Int64? = 1_711_848_600_123, value: ConnectValue) -> SinkRecord
+    {
+        SinkRecord(topic: "orders", kafkaPartition: partition, kafkaOffset: offset, value: value, timestamp: timestamp)
+    }
+
+    @Test("configuration errors name the key and the fix")
+    func configErrors() throws {
+        let missing = #expect(throws: ConfigException.self) { try S3SinkConfig([:]) }
+        #expect(missing?.problems.contains { $0.key == "s3.bucket.name" } == true)
+        let url = #expect(throws: ConfigException.self) { try config(["store.url": "not a url"]) }
+        #expect(url?.problems.first?.key == "store.url")
+        let half = #expect(throws: ConfigException.self) { try config(["aws.access.key.id": "AKID"]) }
+        #expect(half?.problems.first?.key == "aws.secret.access.key")
+        let part = #expect(throws: ConfigException.self) { try config(["s3.part.size": "1000"]) }
+        #expect(part?.problems.first?.key == "s3.part.size")
+        let field = #expect(throws: ConfigException.self) { try config(["partitioner.class": "FieldPartitioner"]) }
+        #expect(field?.problems.first?.key == "partition.field.name")
+        let zone = #expect(throws: ConfigException.self) {
+            try config(["partitioner.class": "TimeBasedPartitioner", "timezone": "Mars/Olympus"])
+        }
+        #expect(zone?.problems.first?.key == "timezone")
+        let parsed = try config(["s3.compression.type": "gzip", "rotate.interval.ms": "60000"])
+        #expect(parsed.fileExtension == "json.gz")
+        #expect(parsed.rotateInterval == 60000)
+        #expect(parsed.rotateScheduleInterval == nil)
+        #expect(parsed.topicsDir == "topics")
+    }
+
+    @Test("object names follow <topics.dir>/<encodedPartition>/<topic>+<partition>+<offset:010>")
+    func naming() {
+        #expect(S3SinkTask.padded(42) == "0000000042")
+        #expect(S3SinkTask.padded(12_345_678_901) == "12345678901")
+        #expect(S3SinkTask.isOurObjectName("topics/partition=0/orders+0+0000000000.json"))
+        #expect(!S3SinkTask.isOurObjectName("topics/partition=0/notes.txt"))
+    }
+
+    @Test("default and field partitioners")
+    func partitioners() throws {
+        #expect(try config([:]).partitioner.encode(record(value: .string("x")), now: 0) == "partition=3")
+        let schema = Schema.struct([("region", .string), ("tier", .int32)])
+        let value = ConnectValue.struct(ConnectStruct(schema: schema, ["region": .string("eu"), "tier": .int32(2)]))
+        let field = try config(["partitioner.class": "FieldPartitioner", "partition.field.name": "region,tier"]).partitioner
+        #expect(try field.encode(record(value: value), now: 0) == "region=eu/tier=2")
+        #expect(
+            try field.encode(record(value: .stringMap([("region", .string("us")), ("tier", .int64(1))])), now: 0)
+                == "region=us/tier=1")
+        #expect(throws: DataException.self) { try field.encode(record(value: .stringMap([("region", .string("us"))])), now: 0) }
+    }
+
+    @Test("time-based partitioner: buckets in the configured zone, record or field time")
+    func timeBased() throws {
+        let hourly = try config([
+            "partitioner.class": "io.confluent.connect.storage.partitioner.TimeBasedPartitioner",
+            "partition.duration.ms": "3600000",
+            "path.format": "'year'=YYYY/'month'=MM/'day'=dd/'hour'=HH", "timezone": "UTC",
+        ]).partitioner
+        // 2024-03-31T01:30:00.123Z
+        #expect(try hourly.encode(record(value: .null), now: 0) == "year=2024/month=03/day=31/hour=01")
+        let berlin = try config([
+            "partitioner.class": "TimeBasedPartitioner", "partition.duration.ms": "3600000", "path.format": "YYYY-MM-dd/HH",
+            "timezone": "Europe/Berlin",
+        ]).partitioner
+        #expect(try berlin.encode(record(value: .null), now: 0) == "2024-03-31/03", "CEST starts at 01:00 UTC that day")
+        let byField = try config([
+            "partitioner.class": "TimeBasedPartitioner", "partition.duration.ms": "86400000", "path.format": "'dt'=YYYY-MM-dd",
+            "timestamp.extractor": "RecordField", "timestamp.field": "created_at",
+        ]).partitioner
+        #expect(
+            try byField.encode(record(timestamp: nil, value: .stringMap([("created_at", .int64(0))])), now: 0) == "dt=1970-01-01")
+        #expect(throws: DataException.self) { try hourly.encode(record(timestamp: nil, value: .null), now: 0) }
+        #expect(throws: ConfigException.self) { try JodaPattern("YYYY/ww", key: "path.format") }
+    }
+
+    @Test("gzip output is a valid gzip stream of the input")
+    func gzipRoundTrip() throws {
+        let stream = GzipStream()
+        var compressed: [UInt8] = []
+        let input = Array((0..<5000).map { "line \($0)\n" }.joined().utf8)
+        stream.compress(Array(input[..<20000]), into: &compressed)
+        stream.compress(Array(input[20000...]), into: &compressed)
+        stream.finish(into: &compressed)
+        #expect(compressed.prefix(2) == [0x1f, 0x8b])
+        #expect(compressed.count < input.count / 4)
+        #expect(try inflate(compressed) == input)
+    }
+
+    @Test("multipart ETag is MD5 of the part MD5s with the part count")
+    func multipartETag() {
+        let parts = [
+            S3CompletedPart(partNumber: 2, etag: "\"92eb5ffee6ae2fec3ad71c777531578f\""),
+            S3CompletedPart(partNumber: 1, etag: "\"0cc175b9c0f1b6a831c399e269772661\""),
+        ]
+        #expect(MultipartETag.of(parts) == "96e024ba2074fe77e8e965ba43a704be-2")
+    }
+
+    /// Inflates a gzip stream (zlib, windowBits 31).
+    func inflate(_ data: [UInt8]) throws -> [UInt8] {
+        var stream = z_stream()
+        #expect(inflateInit2_(&stream, 31, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK)
+        defer { inflateEnd(&stream) }
+        var output: [UInt8] = []
+        var input = data
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var status: Int32 = Z_OK
+        input.withUnsafeMutableBufferPointer { inputBuffer in
+            stream.next_in = inputBuffer.baseAddress
+            stream.avail_in = UInt32(inputBuffer.count)
+            while status == Z_OK {
+                let produced: Int = chunk.withUnsafeMutableBufferPointer { buffer in
+                    stream.next_out = buffer.baseAddress
+                    stream.avail_out = UInt32(buffer.count)
+                    status = CZlib.inflate(&stream, Z_NO_FLUSH)
+                    return buffer.count - Int(stream.avail_out)
+                }
+                output += chunk[0..<produced]
+            }
+        }
+        #expect(status == Z_STREAM_END)
+        return output
+    }
+}

@@ -1,0 +1,480 @@
+import Foundation
+import Logging
+import PostgresCDCCore
+import SluiceConnectSDK
+import SluicePostgres
+
+/// Captures changes from Postgres with logical replication (pgoutput) and emits Debezium-format
+/// events: snapshot first (consistent, resumable), then the stream from the slot.
+///
+/// Durability (DESIGN.md §2): the slot's flush position is confirmed in `commit()`, which the
+/// runtime calls only after every record returned so far is acknowledged by Kafka and its offset
+/// is durable in the checkpoint store — and only up to the end of the last transaction whose
+/// events were all returned.
+public actor PostgresCDCTask: SourceTask {
+    enum Phase {
+        case snapshot(Snapshotter)
+        case streaming
+        case finished
+    }
+
+    private var config: PostgresCDCConfig!
+    private var name = ""
+    private var database = ""
+    private var query: PostgresConnection!
+    private var replication: ReplicationConnection?
+    private var phase = Phase.streaming
+    private let decoder = PgOutputDecoder()
+    private var relations = RelationCache()
+    private var models: [UInt32: TableModel] = [:]
+    private var partition: JSONObject = [:]
+    private var logger = Logger(label: "sluice.postgres-cdc")
+    /// The transaction being decoded: xid, commit LSN, commit time (µs), events so far.
+    private var transaction: (xid: UInt32, finalLSN: UInt64, micros: Int64, index: Int64)?
+    /// Events up to here were emitted before a restart: (commit LSN, event index).
+    private var resumeAfter: (commit: UInt64, index: Int64)?
+    /// End LSN of the last transaction whose events have all been returned by `poll`.
+    private var confirmable: UInt64?
+    private var startLSN = LSN.zero
+    private var lastHeartbeat = ContinuousClock.now
+    /// The last event returned by `poll`: (commit LSN, event index) — the resume point after a
+    /// reconnect.
+    private var lastEmitted: (commit: UInt64, index: Int64)?
+    /// Set when the stream broke; the next poll reconnects.
+    private var needsReconnect = false
+
+    public init() {}
+
+    // MARK: Lifecycle
+
+    public func start(_ raw: [String: String], context: any SourceTaskContext) async throws {
+        config = try PostgresCDCConfig(raw)
+        name = context.connectorName
+        logger[metadataKey: "connector"] = "\(name)"
+        partition = ["server": .string(config.topicPrefix)]
+        query = try await PostgresConnection.connect(config.connection, logger: logger)
+        let level = try await query.query("select current_setting('wal_level') as level, current_database() as db")
+        database = level.value(0, "db") ?? config.connection.database
+        guard level.value(0, "level") == "logical" else {
+            throw ConnectException(
+                "Postgres wal_level is \(level.value(0, "level") ?? "?"); logical replication needs wal_level=logical "
+                    + "(ALTER SYSTEM SET wal_level = logical; then restart Postgres)")
+        }
+        try await ensurePublication()
+        let offset = try await context.offsetStorageReader.offset(for: partition)
+        let slot = try await query.query(
+            "select active, confirmed_flush_lsn::text as flushed from pg_replication_slots where slot_name = $1", [config.slot])
+        let slotExists = !slot.rows.isEmpty
+        if slot.value(0, "active") == "t" {
+            throw ConnectException(
+                "replication slot \(config.slot) is in use by another process; stop it or give this connector its own slot.name")
+        }
+        replication = try await ReplicationConnection.connect(config.connection, statusInterval: .seconds(10), logger: logger)
+
+        if let offset, offset["snapshot"]?.boolValue == true {
+            // A snapshot was interrupted: finish it from its last chunk, then stream from its consistent point.
+            guard slotExists else { throw slotMissingError() }
+            startLSN = offset["lsn"].flatMap { $0.stringValue.flatMap(LSN.init) ?? $0.intValue.map { LSN(UInt64($0)) } } ?? .zero
+            phase = .snapshot(try await Snapshotter.resume(from: offset, query: query, config: config, logger: logger))
+            logger.info("resuming snapshot", metadata: ["table": "\(offset["table"]?.stringValue ?? "?")", "lsn": "\(startLSN)"])
+        } else if let offset {
+            guard slotExists else {
+                guard config.snapshotMode == .whenNeeded else { throw slotMissingError() }
+                logger.warning("replication slot missing: taking a new snapshot (snapshot.mode=when_needed)")
+                try await beginSnapshot(exported: true)
+                return
+            }
+            startLSN = offset["lsn_commit"].flatMap(Self.lsn) ?? offset["lsn"].flatMap(Self.lsn) ?? .zero
+            if let commit = offset["lsn_commit"].flatMap(Self.lsn), let index = offset["events_in_lsn"]?.intValue {
+                resumeAfter = (commit.value, index)
+            }
+            if config.snapshotMode == .always {
+                try await beginSnapshot(exported: false)
+            } else {
+                try await startStreaming()
+            }
+        } else {
+            if slotExists {
+                guard config.snapshotMode == .noData else {
+                    throw ConnectException(
+                        "replication slot \(config.slot) exists but this connector has no stored offsets, so a consistent snapshot cannot "
+                            + "be taken from it. Drop the slot (SELECT pg_drop_replication_slot('\(config.slot)')) or set snapshot.mode=no_data"
+                    )
+                }
+                startLSN = slot.value(0, "flushed").flatMap(LSN.init) ?? .zero
+                try await startStreaming()
+            } else if config.snapshotMode == .noData {
+                let created = try await replication!.createSlot(config.slot, exportSnapshot: false)
+                startLSN = created.consistentPoint
+                try await startStreaming()
+            } else {
+                try await beginSnapshot(exported: true)
+            }
+        }
+    }
+
+    private func slotMissingError() -> ConnectException {
+        ConnectException(
+            "replication slot \(config.slot) does not exist, but this connector has stored offsets. Changes made since the slot "
+                + "disappeared are lost to it. Choose: set snapshot.mode=when_needed to take a new snapshot (records may repeat), or "
+                + "reset this connector's offsets to start over. Sluice never recreates a slot silently.")
+    }
+
+    /// Creates the slot (exporting its snapshot when asked) and starts snapshotting.
+    private func beginSnapshot(exported: Bool) async throws {
+        var snapshotName: String? = nil
+        let slotRows = try await query.query("select 1 from pg_replication_slots where slot_name = $1", [config.slot])
+        if slotRows.rows.isEmpty {
+            let created = try await replication!.createSlot(config.slot, exportSnapshot: exported)
+            startLSN = created.consistentPoint
+            snapshotName = created.snapshotName
+        }
+        phase = .snapshot(
+            try await Snapshotter.begin(
+                snapshotName: snapshotName, consistentPoint: startLSN, query: query, config: config, logger: logger))
+        logger.info("snapshot started", metadata: ["lsn": "\(startLSN)", "exported": "\(snapshotName != nil)"])
+    }
+
+    private func startStreaming() async throws {
+        guard config.snapshotMode != .initialOnly || resumeAfter == nil else {
+            phase = .finished
+            return
+        }
+        try await replication!.startReplication(
+            slot: config.slot, from: startLSN, options: [("proto_version", "1"), ("publication_names", config.publication)])
+        phase = .streaming
+        logger.info("streaming changes", metadata: ["slot": "\(config.slot)", "from": "\(startLSN)"])
+    }
+
+    private func ensurePublication() async throws {
+        let exists = try await query.query("select 1 from pg_publication where pubname = $1", [config.publication])
+        guard exists.rows.isEmpty else { return }
+        let quoted = PostgresConnection.quoteIdentifier(config.publication)
+        switch config.publicationAutocreate {
+        case .disabled:
+            throw ConnectException(
+                "publication \(config.publication) does not exist and publication.autocreate.mode=disabled; create it "
+                    + "(CREATE PUBLICATION \(quoted) FOR TABLE …) or change the mode")
+        case .allTables:
+            try await query.execute("CREATE PUBLICATION \(quoted) FOR ALL TABLES")
+        case .filtered:
+            let tables = try await Catalog(connection: query).tables().filter { config.captures($0.qualifiedName) }
+            guard !tables.isEmpty else { throw ConnectException("no table matches table.include.list; nothing to publish") }
+            let list = tables.map {
+                PostgresConnection.quoteIdentifier($0.schema) + "." + PostgresConnection.quoteIdentifier($0.name)
+            }
+            try await query.execute("CREATE PUBLICATION \(quoted) FOR TABLE \(list.joined(separator: ", "))")
+        }
+        logger.info(
+            "created publication",
+            metadata: ["publication": "\(config.publication)", "mode": "\(config.publicationAutocreate.rawValue)"])
+    }
+
+    public func stop() async {
+        await replication?.close()
+        if config?.slotDropOnStop == true, let query {
+            try? await Task.sleep(for: .milliseconds(200))
+            _ = try? await query.query("select pg_drop_replication_slot($1)", [config.slot])
+        }
+    }
+
+    /// Confirms to Postgres everything up to the last complete transaction returned so far (the
+    /// runtime calls this only after those records' offsets are durable).
+    public func commit() async throws {
+        guard let confirmable, let replication else { return }
+        replication.confirm(flush: LSN(confirmable))
+    }
+
+    // MARK: Poll
+
+    public func poll() async throws -> [SourceRecord] {
+        switch phase {
+        case .finished:
+            try await Task.sleep(for: .milliseconds(500))
+            return []
+        case .snapshot(var snapshotter):
+            let records = try await snapshotter.nextChunk(prefix: config.topicPrefix, database: database, partition: partition)
+            if snapshotter.isDone {
+                try await startStreaming()
+                if config.snapshotMode == .initialOnly { phase = .finished }
+            } else {
+                phase = .snapshot(snapshotter)
+            }
+            return records
+        case .streaming:
+            return try await pollStream()
+        }
+    }
+
+    private func pollStream() async throws -> [SourceRecord] {
+        if needsReconnect { try await reconnect() }
+        guard let replication else { return [] }
+        let messages: [ReplicationMessage.XLogData]
+        do {
+            messages = try await replication.read(maxMessages: config.maxBatchSize, timeout: config.pollInterval)
+        } catch {
+            guard error.isTransient else { throw error }
+            needsReconnect = true
+            logger.warning("replication stream interrupted; reconnecting", metadata: ["error": "\(error)"])
+            throw RetriableException("replication stream interrupted: \(error)")
+        }
+        var records: [SourceRecord] = []
+        for message in messages {
+            let decoded: PgOutputMessage
+            do {
+                decoded = try decoder.decode(message.data)
+            } catch {
+                throw ConnectException("cannot decode pgoutput message at \(message.walStart): \(error)")
+            }
+            try await handle(decoded, at: message.walStart.value, into: &records)
+        }
+        if let heartbeat = try await heartbeatIfDue() { records.append(heartbeat) }
+        return records
+    }
+
+    /// Reconnects after a Postgres restart or network cut and resumes streaming from the slot;
+    /// events the server sends again (everything after the confirmed flush position) are skipped
+    /// up to the last one already returned. Failures stay retriable (the runtime backs off).
+    private func reconnect() async throws {
+        await replication?.close()
+        replication = nil
+        transaction = nil
+        do {
+            query = try await PostgresConnection.connect(config.connection, logger: logger)
+            let connection = try await ReplicationConnection.connect(
+                config.connection, statusInterval: .seconds(10), logger: logger)
+            let confirmed = LSN(confirmable ?? startLSN.value)
+            if let lastEmitted { resumeAfter = lastEmitted }
+            try await connection.startReplication(
+                slot: config.slot, from: confirmed, options: [("proto_version", "1"), ("publication_names", config.publication)])
+            connection.confirm(flush: confirmed)
+            replication = connection
+            needsReconnect = false
+            logger.info("replication stream resumed", metadata: ["from": "\(confirmed)"])
+        } catch {
+            guard error.isTransient else { throw error }
+            throw RetriableException("cannot reconnect to Postgres yet: \(error)")
+        }
+    }
+
+    private func handle(_ message: PgOutputMessage, at lsn: UInt64, into records: inout [SourceRecord]) async throws {
+        switch message {
+        case .relation(let relation):
+            relations.store(relation)
+            models[relation.id] = try await model(for: relation)
+        case .begin(let begin):
+            transaction = (begin.xid, begin.finalLSN, PgOutputMessage.unixMicros(fromPostgresMicros: begin.commitTimestamp), 0)
+        case .commit(let commit):
+            transaction = nil
+            confirmable = commit.endLSN
+            if let resume = resumeAfter, commit.commitLSN >= resume.commit { resumeAfter = nil }
+        case .insert(let insert):
+            try emit(op: "c", relationId: insert.relationId, before: nil, after: insert.newTuple, lsn: lsn, into: &records)
+        case .update(let update):
+            try emitUpdate(update, lsn: lsn, into: &records)
+        case .delete(let delete):
+            try emit(op: "d", relationId: delete.relationId, before: delete.oldTuple.tuple, after: nil, lsn: lsn, into: &records)
+        case .truncate(let truncate):
+            for relationId in truncate.relationIds {
+                try emit(op: "t", relationId: relationId, before: nil, after: nil, lsn: lsn, into: &records)
+            }
+        case .origin, .type, .message:
+            break
+        }
+    }
+
+    private func model(for relation: PgOutputMessage.Relation) async throws -> TableModel? {
+        let qualified = "\(relation.namespace).\(relation.name)"
+        guard config.captures(qualified) else { return nil }
+        let catalog = try await Catalog(connection: query).columns(of: relation.id)
+        let info = Dictionary(catalog.map { ($0.name, $0) }) { first, _ in first }
+        let keys = config.messageKeyColumns[qualified] ?? catalog.filter(\.isPrimaryKey).map(\.name)
+        return TableModel(
+            schema: relation.namespace, table: relation.name,
+            columns: relation.columns.map { ($0.name, $0.typeOid, $0.typeModifier, info[$0.name]?.nullable ?? true) },
+            keyColumns: keys.isEmpty ? relation.columns.filter(\.isKey).map(\.name) : keys, config: config)
+    }
+
+    /// An update whose key changed becomes delete (+ tombstone) and create, as in Debezium.
+    private func emitUpdate(_ update: PgOutputMessage.Update, lsn: UInt64, into records: inout [SourceRecord]) throws {
+        if let old = update.oldTuple, let model = models[update.relationId] {
+            let oldKey = try key(of: old.tuple, relationId: update.relationId, model: model)
+            let newKey = try key(of: update.newTuple, relationId: update.relationId, model: model)
+            if oldKey != .null && newKey != .null && oldKey != newKey {
+                try emit(op: "d", relationId: update.relationId, before: old.tuple, after: nil, lsn: lsn, into: &records)
+                try emit(
+                    op: "c", relationId: update.relationId, before: nil, after: update.newTuple, lsn: lsn, into: &records,
+                    sameEvent: true)
+                return
+            }
+        }
+        try emit(
+            op: "u", relationId: update.relationId, before: update.oldTuple?.tuple, after: update.newTuple, lsn: lsn,
+            into: &records)
+    }
+
+    /// Builds one Debezium event (and a tombstone after a delete) unless it is filtered, skipped
+    /// or was already emitted before a restart.
+    private func emit(
+        op: String, relationId: UInt32, before: PgTuple?, after: PgTuple?, lsn: UInt64, into records: inout [SourceRecord],
+        sameEvent: Bool = false
+    ) throws {
+        guard var transaction else { return }
+        if !sameEvent {
+            transaction.index += 1
+            self.transaction = transaction
+        }
+        guard let model = models[relationId] else { return }
+        if let resume = resumeAfter,
+            transaction.finalLSN < resume.commit || (transaction.finalLSN == resume.commit && transaction.index <= resume.index)
+        {
+            return
+        }
+        guard !config.skippedOperations.contains(op) else { return }
+        let beforeValue = try before.map { try row($0, relationId: relationId, model: model) } ?? .null
+        let afterValue = try after.map { try row($0, relationId: relationId, model: model) } ?? .null
+        let keyTuple = after ?? before
+        let keyValue = try keyTuple.map { try key(of: $0, relationId: relationId, model: model) } ?? .null
+        let source = sourceBlock(
+            model: model, snapshot: "false", commitMicros: transaction.micros, txId: Int64(transaction.xid), lsn: lsn)
+        var envelope = ConnectStruct(schema: model.envelopeSchema)
+        envelope["before"] = beforeValue
+        envelope["after"] = afterValue
+        envelope["source"] = .struct(source)
+        envelope["op"] = .string(op)
+        envelope["ts_ms"] = .int64(Int64(Date().timeIntervalSince1970 * 1000))
+        let offset: JSONObject = [
+            "lsn": .int(Int64(bitPattern: lsn)), "lsn_commit": .int(Int64(bitPattern: transaction.finalLSN)),
+            "lsn_proc": .int(Int64(bitPattern: lsn)), "txId": .int(Int64(transaction.xid)), "ts_usec": .int(transaction.micros),
+            "events_in_lsn": .int(transaction.index),
+        ]
+        let timestamp = transaction.micros / 1000
+        lastEmitted = (transaction.finalLSN, transaction.index)
+        records.append(
+            SourceRecord(
+                sourcePartition: partition, sourceOffset: offset, topic: model.topic, keySchema: model.keySchema, key: keyValue,
+                valueSchema: model.envelopeSchema, value: .struct(envelope), timestamp: timestamp))
+        if op == "d" && config.tombstonesOnDelete {
+            records.append(
+                SourceRecord(
+                    sourcePartition: partition, sourceOffset: offset, topic: model.topic, keySchema: model.keySchema,
+                    key: keyValue,
+                    valueSchema: nil, value: .null, timestamp: timestamp))
+        }
+    }
+
+    private func row(_ tuple: PgTuple, relationId: UInt32, model: TableModel) throws -> ConnectValue {
+        let resolved = try relations.resolve(tuple, relationId: relationId)
+        var value = ConnectStruct(schema: model.valueSchema)
+        for column in model.columns {
+            guard let cell = resolved[column.name] else { continue }
+            var converted = try convert(cell, column: column)
+            // A key-only old tuple (REPLICA IDENTITY DEFAULT/INDEX) has no values for the other columns;
+            // required ones get Debezium's fallback values so the event still fits its schema.
+            if converted == .null && !column.schema.isOptional { converted = Self.fallback(for: column.schema) }
+            value[column.name] = converted
+        }
+        return .struct(value)
+    }
+
+    /// Debezium's fallback value for a required column whose value the server did not send.
+    static func fallback(for schema: Schema) -> ConnectValue {
+        switch (schema.type, schema.name) {
+        case (.int32, LogicalType.dateName): .date(0)
+        case (.int32, LogicalType.timeName): .time(0)
+        case (.int64, LogicalType.timestampName): .timestamp(0)
+        case (.bytes, LogicalType.decimalName):
+            .decimal(ConnectDecimal(unscaled: [0], scale: Int32(schema.parameters["scale"] ?? "0") ?? 0))
+        case (.int8, _): .int8(0)
+        case (.int16, _): .int16(0)
+        case (.int32, _): .int32(0)
+        case (.int64, _): .int64(0)
+        case (.float32, _): .float32(0)
+        case (.float64, _): .float64(0)
+        case (.boolean, _): .boolean(false)
+        case (.string, _): .string("")
+        case (.bytes, _): .bytes([])
+        case (.array, _): .array([])
+        case (.map, _): .map([])
+        case (.struct, _): .struct(ConnectStruct(schema: schema))
+        }
+    }
+
+    private func key(of tuple: PgTuple, relationId: UInt32, model: TableModel) throws -> ConnectValue {
+        guard let keySchema = model.keySchema else { return .null }
+        let resolved = try relations.resolve(tuple, relationId: relationId)
+        var key = ConnectStruct(schema: keySchema)
+        for name in model.keyColumns {
+            guard let column = model.columns.first(where: { $0.name == name }), let cell = resolved[name] else { continue }
+            key[name] = try convert(cell, column: column)
+        }
+        return key.values.allSatisfy { $0 == .null } ? .null : .struct(key)
+    }
+
+    private func convert(_ cell: PgTupleValue, column: TableModel.Column) throws -> ConnectValue {
+        switch cell {
+        case .null: return .null
+        case .unchangedToast:
+            switch column.schema.type {
+            case .string: return .string(config.unavailableValuePlaceholder)
+            case .bytes: return .bytes(Array(config.unavailableValuePlaceholder.utf8))
+            default: return .null
+            }
+        case .binary(let bytes): return .bytes(bytes)
+        case .text(let text):
+            do {
+                return try config.mapper.value(
+                    typeOid: column.typeOid, typeModifier: column.typeModifier, nullable: column.nullable, text: text)
+            } catch {
+                throw DataException("column \(column.name): \(error)")
+            }
+        }
+    }
+
+    private func sourceBlock(model: TableModel, snapshot: String, commitMicros: Int64, txId: Int64?, lsn: UInt64?)
+        -> ConnectStruct
+    {
+        var source = ConnectStruct(schema: DebeziumSource.schema)
+        source["version"] = .string(DebeziumSource.version)
+        source["connector"] = .string("postgresql")
+        source["name"] = .string(config.topicPrefix)
+        source["ts_ms"] = .int64(commitMicros / 1000)
+        source["ts_us"] = .int64(commitMicros)
+        source["snapshot"] = .string(snapshot)
+        source["db"] = .string(database)
+        source["schema"] = .string(model.schemaName)
+        source["table"] = .string(model.tableName)
+        source["txId"] = txId.map { .int64($0) } ?? .null
+        source["lsn"] = lsn.map { .int64(Int64(bitPattern: $0)) } ?? .null
+        return source
+    }
+
+    // MARK: Heartbeats
+
+    /// Debezium-style heartbeat: a record on `__debezium-heartbeat.<prefix>` whose offset is the
+    /// server's WAL end, so the slot advances when captured tables are idle but the database is
+    /// busy. Only between transactions, so no half-emitted transaction is skipped.
+    private func heartbeatIfDue() async throws -> SourceRecord? {
+        guard let interval = config.heartbeatInterval, ContinuousClock.now - lastHeartbeat >= interval, transaction == nil,
+            let replication
+        else { return nil }
+        lastHeartbeat = ContinuousClock.now
+        if let action = config.heartbeatActionQuery { try await query.execute(action) }
+        let walEnd = replication.serverWALEnd
+        guard walEnd.value > (confirmable ?? 0) else { return nil }
+        confirmable = walEnd.value
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let keySchema = Schema.struct(name: "io.debezium.connector.common.ServerNameKey", [("serverName", .string)])
+        let valueSchema = Schema.struct(name: "io.debezium.connector.common.Heartbeat", [("ts_ms", .int64)])
+        return SourceRecord(
+            sourcePartition: partition, sourceOffset: ["lsn": .int(Int64(bitPattern: walEnd.value)), "heartbeat": .bool(true)],
+            topic: "__debezium-heartbeat.\(config.topicPrefix)", keySchema: keySchema,
+            key: .struct(ConnectStruct(schema: keySchema, ["serverName": .string(config.topicPrefix)])), valueSchema: valueSchema,
+            value: .struct(ConnectStruct(schema: valueSchema, ["ts_ms": .int64(now)])), timestamp: now)
+    }
+
+    static func lsn(_ value: JSONValue) -> LSN? {
+        if let number = value.intValue { return LSN(UInt64(bitPattern: number)) }
+        return value.stringValue.flatMap(LSN.init)
+    }
+}

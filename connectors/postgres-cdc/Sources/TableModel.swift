@@ -1,0 +1,83 @@
+import PostgresCDCCore
+import SluiceConnectSDK
+
+/// Everything needed to turn one table's rows into Debezium events: its topic, the key and value
+/// schemas (`<prefix>.<schema>.<table>.Key` / `.Value`), the envelope schema, and the columns kept.
+/// Rebuilt whenever the server sends a new Relation message (schema change mid-stream).
+struct TableModel: Sendable {
+    struct Column: Sendable {
+        var name: String
+        var typeOid: UInt32
+        var typeModifier: Int32
+        var nullable: Bool
+        var schema: Schema
+    }
+
+    var schemaName: String
+    var tableName: String
+    var topic: String
+    /// Kept columns, in table order.
+    var columns: [Column]
+    var keyColumns: [String]
+    var keySchema: Schema?
+    var valueSchema: Schema
+    var envelopeSchema: Schema
+
+    var qualifiedName: String { "\(schemaName).\(tableName)" }
+
+    /// - Parameters:
+    ///   - columns: every column as (name, type oid, typmod, nullable).
+    ///   - keyColumns: primary-key (or `message.key.columns`) names; empty: no key.
+    init(
+        schema: String, table: String, columns all: [(name: String, oid: UInt32, modifier: Int32, nullable: Bool)],
+        keyColumns: [String],
+        config: PostgresCDCConfig
+    ) {
+        schemaName = schema
+        tableName = table
+        let prefix = "\(config.topicPrefix).\(schema).\(table)"
+        topic = prefix
+        let kept = all.filter { keyColumns.contains($0.name) || config.keeps(column: "\(schema).\(table).\($0.name)") }.map {
+            Column(
+                name: $0.name, typeOid: $0.oid, typeModifier: $0.modifier, nullable: $0.nullable,
+                schema: config.mapper.schema(typeOid: $0.oid, typeModifier: $0.modifier, nullable: $0.nullable))
+        }
+        let keys = keyColumns.filter { name in kept.contains { $0.name == name } }
+        columns = kept
+        self.keyColumns = keys
+        keySchema =
+            keys.isEmpty
+            ? nil
+            : Schema.struct(
+                name: "\(prefix).Key", keys.compactMap { name in kept.first { $0.name == name }.map { ($0.name, $0.schema) } })
+        let value = Schema.struct(name: "\(prefix).Value", optional: true, kept.map { ($0.name, $0.schema) })
+        valueSchema = value
+        envelopeSchema = Schema.struct(
+            name: "\(prefix).Envelope", version: 2,
+            [
+                ("before", value), ("after", value), ("source", DebeziumSource.schema), ("op", .string),
+                ("ts_ms", .optionalInt64), ("transaction", DebeziumSource.transactionSchema),
+            ])
+    }
+}
+
+/// Debezium's `source` block and transaction block schemas.
+enum DebeziumSource {
+    static let version = "2.7.0.Final-sluice"
+
+    static let snapshotSchema = Schema(
+        type: .string, optional: true, defaultValue: .string("false"), name: "io.debezium.data.Enum", version: 1,
+        parameters: ["allowed": "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental"])
+
+    static let schema = Schema.struct(
+        name: "io.debezium.connector.postgresql.Source",
+        [
+            ("version", .string), ("connector", .string), ("name", .string), ("ts_ms", .int64), ("snapshot", snapshotSchema),
+            ("db", .string), ("sequence", .optionalString), ("ts_us", .optionalInt64), ("schema", .string), ("table", .string),
+            ("txId", .optionalInt64), ("lsn", .optionalInt64), ("xmin", .optionalInt64),
+        ])
+
+    static let transactionSchema = Schema.struct(
+        name: "event.block", optional: true, version: 1,
+        [("id", .string), ("total_order", .int64), ("data_collection_order", .int64)])
+}
