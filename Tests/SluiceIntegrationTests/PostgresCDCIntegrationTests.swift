@@ -161,5 +161,93 @@ extension Integration {
             #expect(try JSONValue.parse(sample.key ?? [])["schema"]?["name"]?.stringValue == "\(topic).Key")
             try await cleanUp(again, setup)
         }
+        func confirmedFlush(_ admin: PostgresConnection, slot: String) async throws -> LSN? {
+            try await admin.query(
+                "select confirmed_flush_lsn::text as lsn from pg_replication_slots where slot_name = $1", [slot]
+            )
+            .value(0, "lsn").flatMap(LSN.init)
+        }
+
+        @Test("the slot's confirmed_flush_lsn never passes the durable offset, even when Kafka already has the records (kill -9)")
+        func flushWaitsForDurableOffsets() async throws {
+            let admin = try await PostgresConnection.connect(try TestStack.postgres(), logger: logger)
+            let setup = try await setUp(admin, seedRows: 0)
+            let harness = try WorkerHarness()
+            // Offsets are committed only every 10 minutes: records reach Kafka, offsets never become durable.
+            let base = try String(contentsOf: TestStack.root.appendingPathComponent("config/worker.properties"), encoding: .utf8)
+            let workerConfig = harness.directory.appendingPathComponent("slow-offsets.properties").path
+            try (base + "\noffset.flush.interval.ms=600000\n").write(toFile: workerConfig, atomically: true, encoding: .utf8)
+            let file = try connector(harness, setup, overrides: ["snapshot.mode": "no_data", "heartbeat.interval.ms": "0"])
+            let worker = try harness.start([file], workerConfig: workerConfig)
+            try await TestStack.eventually(timeout: .seconds(30), "slot created") {
+                try await confirmedFlush(admin, slot: setup.slot) != nil
+            }
+            let initial = try #require(try await confirmedFlush(admin, slot: setup.slot))
+            for batch in 0..<20 {
+                try await admin.execute(
+                    "insert into \(setup.schema).customers (name) select 'x\(batch)-' || g from generate_series(1, 50) g")
+            }
+            let topic = "\(setup.prefix).\(setup.schema).customers"
+            let acked = try await WorkerHarness.readAll(topic: topic, expected: 1000, timeout: .seconds(60))
+            #expect(acked.count == 1000, "Kafka has acknowledged every change")
+            try await Task.sleep(for: .seconds(12))  // several standby status updates go out meanwhile
+            #expect(
+                try await confirmedFlush(admin, slot: setup.slot) == initial, "no offset is durable, so the slot must not advance"
+            )
+            worker.signal(SIGKILL)
+            _ = await worker.wait()
+            #expect(harness.committedOffsetInFile(connector: setup.prefix, field: "lsn") == nil)
+
+            // After a restart the unconfirmed changes are streamed again: nothing is lost.
+            let again = try harness.start([file])
+            try await TestStack.eventually(timeout: .seconds(60), "the slot advances once offsets are durable") {
+                (try await confirmedFlush(admin, slot: setup.slot) ?? .zero) > initial
+            }
+            let all = try await WorkerHarness.readAll(topic: topic, expected: 2000, timeout: .seconds(60))
+            again.signal(SIGTERM)
+            _ = await again.wait()
+            let ids = Set(all.compactMap { try? JSONValue.parse($0.value ?? [])["payload"]?["after"]?["id"]?.intValue })
+            #expect(ids.count == 1000, "every change is there after the replay")
+            try await cleanUp(admin, setup)
+        }
+
+        @Test("heartbeats advance restart_lsn while captured tables are idle and an uncaptured table is busy (not without)")
+        func heartbeatsBoundWAL() async throws {
+            let admin = try await PostgresConnection.connect(try TestStack.postgres(), logger: logger)
+            let busy = TestStack.unique("busy")
+            try await admin.execute("create table \(busy) (id serial primary key, payload text)")
+            func restartLSN(_ slot: String) async throws -> LSN? {
+                try await admin.query("select restart_lsn::text as lsn from pg_replication_slots where slot_name = $1", [slot])
+                    .value(0, "lsn").flatMap(LSN.init)
+            }
+            var advanced: [Bool] = []
+            for heartbeat in ["1000", "0"] {
+                let setup = try await setUp(admin, seedRows: 0)
+                let harness = try WorkerHarness()
+                let file = try connector(
+                    harness, setup, overrides: ["snapshot.mode": "no_data", "heartbeat.interval.ms": heartbeat])
+                let worker = try harness.start([file])
+                try await TestStack.eventually(timeout: .seconds(30), "slot created") { try await restartLSN(setup.slot) != nil }
+                try await Task.sleep(for: .seconds(2))
+                let before = try #require(try await restartLSN(setup.slot))
+                // About 20 s of load: Postgres logs a running-transactions record every 15 s, which is what
+                // lets restart_lsn move once the client confirms past it.
+                for round in 0..<40 {
+                    try await admin.execute(
+                        "insert into \(busy) (payload) select repeat('x', 200) from generate_series(1, 1000); select \(round)")
+                    try await Task.sleep(for: .milliseconds(500))
+                }
+                let after = try #require(try await restartLSN(setup.slot))
+                let flushed = try await confirmedFlush(admin, slot: setup.slot)
+                print("heartbeat.interval.ms=\(heartbeat): confirmed_flush_lsn \(flushed.map(String.init(describing:)) ?? "-")")
+                advanced.append(after > before)
+                print("heartbeat.interval.ms=\(heartbeat): restart_lsn \(before) → \(after)")
+                worker.signal(SIGTERM)
+                _ = await worker.wait()
+                try await cleanUp(admin, setup)
+            }
+            #expect(advanced == [true, false], "with heartbeats the slot advances; without, WAL is retained")
+            try await admin.execute("drop table \(busy)")
+        }
     }
 }

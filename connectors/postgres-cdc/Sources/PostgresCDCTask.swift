@@ -460,6 +460,10 @@ public actor PostgresCDCTask: SourceTask {
         else { return nil }
         lastHeartbeat = ContinuousClock.now
         if let action = config.heartbeatActionQuery { try await query.execute(action) }
+        // Ask the server where its WAL sender is (it answers with a keepalive at once); the answer is
+        // used by the next heartbeat. The position is what the server has decoded and sent, so no
+        // captured change before it can still be on its way.
+        try await replication.sendStatus(replyRequested: true)
         let walEnd = replication.serverWALEnd
         guard walEnd.value > (confirmable ?? 0) else { return nil }
         confirmable = walEnd.value
