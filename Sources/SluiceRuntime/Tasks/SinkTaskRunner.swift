@@ -10,40 +10,26 @@ import Synchronization
 /// consumer group (so Kafka tooling sees the position) and the connector's checkpoint store (so a
 /// reviewer does). Partitions being revoked are committed and closed before they are given up.
 public struct SinkTaskRunner: Sendable {
-    public let id: TaskID
+    let context: TaskRunnerContext
     let task: any SinkTask
-    let taskConfig: [String: String]
-    let config: ConnectorConfig
     let kafka: KafkaConfiguration
-    let converters: RecordConverters
-    let transforms: TransformChain
-    let store: any CheckpointStore
-    let errors: ErrorHandler
-    let control: TaskControl
-    let commitInterval: Duration
-    let workerID: String
-    let logger: Logger
 
-    public init(
-        id: TaskID, task: any SinkTask, taskConfig: [String: String], config: ConnectorConfig, kafka: KafkaConfiguration,
-        converters: RecordConverters, transforms: TransformChain, store: any CheckpointStore, errors: ErrorHandler,
-        control: TaskControl,
-        commitInterval: Duration, workerID: String, logger: Logger
-    ) {
-        self.id = id
+    public init(context: TaskRunnerContext, task: any SinkTask, kafka: KafkaConfiguration) {
+        self.context = context
         self.task = task
-        self.taskConfig = taskConfig
-        self.config = config
         self.kafka = kafka
-        self.converters = converters
-        self.transforms = transforms
-        self.store = store
-        self.errors = errors
-        self.control = control
-        self.commitInterval = commitInterval
-        self.workerID = workerID
-        self.logger = logger
     }
+
+    public var id: TaskID { context.id }
+    var taskConfig: [String: String] { context.taskConfig }
+    var config: ConnectorConfig { context.config }
+    var converters: RecordConverters { context.converters }
+    var transforms: TransformChain { context.transforms }
+    var store: any CheckpointStore { context.store }
+    var errors: ErrorHandler { context.errors }
+    var control: TaskControl { context.control }
+    var commitInterval: Duration { context.commitInterval }
+    var logger: Logger { context.logger }
 
     /// The consumer group of a sink connector, as Kafka Connect names it.
     public static func groupID(connector: String) -> String { "connect-\(connector)" }
@@ -169,7 +155,7 @@ public struct SinkTaskRunner: Sendable {
             return (key, offset)
         }
         try await store.commit(
-            connector: config.name, offsets: entries, provenance: CommitProvenance(workerID: workerID, taskID: id.task))
+            connector: config.name, offsets: entries, provenance: context.provenance)
         let offsets = fresh.map { TopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
         if let consumer { try await consumer.commit(offsets) } else { try await positions.consumer?.commit(offsets) }
         positions.markCommitted(fresh)

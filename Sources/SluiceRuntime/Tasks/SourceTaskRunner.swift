@@ -10,40 +10,26 @@ import SluiceKafka
 /// its record, and `SourceTask.commit()` (where a CDC task confirms its slot position) runs only
 /// after the store commit returned. In-flight records are bounded by one poll batch.
 public struct SourceTaskRunner: Sendable {
-    public let id: TaskID
+    let context: TaskRunnerContext
     let task: any SourceTask
-    let taskConfig: [String: String]
-    let config: ConnectorConfig
-    let converters: RecordConverters
-    let transforms: TransformChain
     let producer: KafkaProducer
-    let store: any CheckpointStore
-    let errors: ErrorHandler
-    let control: TaskControl
-    let flushInterval: Duration
-    let workerID: String
-    let logger: Logger
 
-    public init(
-        id: TaskID, task: any SourceTask, taskConfig: [String: String], config: ConnectorConfig, converters: RecordConverters,
-        transforms: TransformChain, producer: KafkaProducer, store: any CheckpointStore, errors: ErrorHandler,
-        control: TaskControl,
-        flushInterval: Duration, workerID: String, logger: Logger
-    ) {
-        self.id = id
+    public init(context: TaskRunnerContext, task: any SourceTask, producer: KafkaProducer) {
+        self.context = context
         self.task = task
-        self.taskConfig = taskConfig
-        self.config = config
-        self.converters = converters
-        self.transforms = transforms
         self.producer = producer
-        self.store = store
-        self.errors = errors
-        self.control = control
-        self.flushInterval = flushInterval
-        self.workerID = workerID
-        self.logger = logger
     }
+
+    public var id: TaskID { context.id }
+    var taskConfig: [String: String] { context.taskConfig }
+    var config: ConnectorConfig { context.config }
+    var converters: RecordConverters { context.converters }
+    var transforms: TransformChain { context.transforms }
+    var store: any CheckpointStore { context.store }
+    var errors: ErrorHandler { context.errors }
+    var control: TaskControl { context.control }
+    var flushInterval: Duration { context.commitInterval }
+    var logger: Logger { context.logger }
 
     /// Runs until the control says stop; throws when the task fails.
     /// - Parameter started: called once the task's `start` returned.
@@ -140,7 +126,7 @@ public struct SourceTaskRunner: Sendable {
         guard !pending.isEmpty else { return }
         try await store.commit(
             connector: config.name, offsets: pending.map { (partition: $0.key, offset: Optional($0.value)) },
-            provenance: CommitProvenance(workerID: workerID, taskID: id.task))
+            provenance: context.provenance)
         logger.debug("committed source offsets", metadata: ["task": "\(id)", "partitions": "\(pending.count)"])
         pending.removeAll()
         try await task.commit()

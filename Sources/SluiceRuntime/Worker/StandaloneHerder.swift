@@ -247,32 +247,24 @@ struct TaskEnvironment: Sendable {
             holder.handle(.started)
             if holder.control.target == .paused { holder.handle(.pause) }
         }
+        let context = TaskRunnerContext(
+            id: holder.id, taskConfig: taskConfig, config: config, converters: converters, transforms: transforms, store: store,
+            errors: errors, control: holder.control, commitInterval: worker.offsetFlushInterval, workerID: worker.workerID,
+            logger: logger)
         switch plugin.kind {
         case .source:
             guard let source = connector as? any SourceConnector else {
                 throw ConnectException("\(plugin.className) is not a source connector")
             }
-            try await SourceTaskRunner(
-                id: holder.id, task: source.makeTask(), taskConfig: taskConfig, config: config, converters: converters,
-                transforms: transforms,
-                producer: producer, store: store, errors: errors, control: holder.control,
-                flushInterval: worker.offsetFlushInterval,
-                workerID: worker.workerID, logger: logger
-            ).run(started: started)
+            try await SourceTaskRunner(context: context, task: source.makeTask(), producer: producer).run(started: started)
         case .sink:
             guard let sink = connector as? any SinkConnector else {
                 throw ConnectException("\(plugin.className) is not a sink connector")
             }
             var consumerSettings = worker.consumerSettings
             for (key, value) in config.settings(withPrefix: "consumer.override.") { consumerSettings[key] = value }
-            try await SinkTaskRunner(
-                id: holder.id, task: sink.makeTask(), taskConfig: taskConfig, config: config,
-                kafka: KafkaConfiguration(bootstrapServers: worker.bootstrapServers, settings: consumerSettings),
-                converters: converters,
-                transforms: transforms, store: store, errors: errors, control: holder.control,
-                commitInterval: worker.offsetFlushInterval,
-                workerID: worker.workerID, logger: logger
-            ).run(started: started)
+            let kafka = KafkaConfiguration(bootstrapServers: worker.bootstrapServers, settings: consumerSettings)
+            try await SinkTaskRunner(context: context, task: sink.makeTask(), kafka: kafka).run(started: started)
         }
     }
 }

@@ -1,0 +1,41 @@
+import Logging
+import SluiceConnectSDK
+
+/// What every task runner needs besides its task: identity, configs, the record pipeline
+/// (converters, transforms), where offsets go, error handling and the herder's switches.
+public struct TaskRunnerContext: Sendable {
+    public let id: TaskID
+    let taskConfig: [String: String]
+    let config: ConnectorConfig
+    let converters: RecordConverters
+    let transforms: TransformChain
+    let store: any CheckpointStore
+    let errors: ErrorHandler
+    let control: TaskControl
+    /// How often offsets are committed (`offset.flush.interval.ms`).
+    let commitInterval: Duration
+    let workerID: String
+    let logger: Logger
+
+    public init(
+        id: TaskID, taskConfig: [String: String], config: ConnectorConfig, converters: RecordConverters,
+        transforms: TransformChain,
+        store: any CheckpointStore, errors: ErrorHandler, control: TaskControl, commitInterval: Duration, workerID: String,
+        logger: Logger
+    ) {
+        self.id = id
+        self.taskConfig = taskConfig
+        self.config = config
+        self.converters = converters
+        self.transforms = transforms
+        self.store = store
+        self.errors = errors
+        self.control = control
+        self.commitInterval = commitInterval
+        self.workerID = workerID
+        self.logger = logger
+    }
+
+    /// The provenance of commits made by this task.
+    var provenance: CommitProvenance { CommitProvenance(workerID: workerID, taskID: id.task) }
+}
