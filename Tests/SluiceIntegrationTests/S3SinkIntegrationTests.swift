@@ -132,5 +132,68 @@ extension Integration {
             #expect(harness.logText.contains("task failed"))
             #expect(!harness.logText.contains("wrong-secret-for-test"), "the secret never reaches the log")
         }
+        /// Resident set size and its peak (kB) of a process, from /proc.
+        func memory(of pid: pid_t) -> (rss: Int, peak: Int) {
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+            func field(_ name: String) -> Int {
+                status.split(separator: "\n").first { $0.hasPrefix(name) }.flatMap {
+                    Int($0.split(separator: " ").dropFirst().first ?? "")
+                } ?? 0
+            }
+            return (field("VmRSS:"), field("VmHWM:"))
+        }
+
+        @Test("200 partitions × 24 hourly buckets under a 4 MiB budget: memory stays bounded and nothing is lost")
+        func boundedMemory() async throws {
+            let topic = TestStack.unique("s3budget")
+            let admin = try await KafkaAdmin(configuration: try TestStack.kafka(), logger: logger)
+            try await admin.createTopic(.init(name: topic, partitions: 200))
+            let producer = try await KafkaProducer(configuration: try TestStack.kafka(), logger: logger)
+            let base: Int64 = 1_735_689_600_000  // 2025-01-01T00:00Z
+            let pad = String(repeating: "y", count: 450)
+            let total = 48_000
+            for start in stride(from: 0, to: total, by: 8000) {
+                _ = try await producer.send(
+                    batch: (start..<start + 8000).map { id in
+                        KafkaProducerRecord(
+                            topic: topic, partition: Int32(id % 200), value: Array(#"{"id":\#(id),"pad":"\#(pad)"}"#.utf8),
+                            timestamp: base + Int64(id / 200 % 24) * 3_600_000)
+                    })
+            }
+            try await producer.close()
+
+            let harness = try WorkerHarness()
+            let name = "\(topic)-sink"
+            let workerConfig = harness.directory.appendingPathComponent("small-fetch.properties").path
+            let baseConfig = try String(
+                contentsOf: TestStack.root.appendingPathComponent("config/worker.properties"), encoding: .utf8)
+            try (baseConfig + "\nconsumer.queued.max.messages.kbytes=4096\nconsumer.fetch.max.bytes=1048576\n")
+                .write(toFile: workerConfig, atomically: true, encoding: .utf8)
+            let connector = try sinkConnector(
+                harness, name: name, topic: topic,
+                overrides: [
+                    "flush.size": "100000", "rotate.interval.ms": "-1", "rotate.schedule.interval.ms": "15000",
+                    "partitioner.class": "io.confluent.connect.storage.partitioner.TimeBasedPartitioner",
+                    "path.format": "'date'=YYYY-MM-dd/'hour'=HH", "partition.duration.ms": "3600000", "timezone": "UTC",
+                    "s3.max.buffered.bytes": "4194304", "value.converter": "JsonConverter",
+                    "value.converter.schemas.enable": "false",
+                ])
+            let worker = try harness.start([connector], workerConfig: workerConfig)
+            try await Task.sleep(for: .seconds(1))
+            let startRSS = memory(of: worker.pid).rss
+            try await TestStack.eventually(timeout: .seconds(240), "all \(total) records are in S3") {
+                try await idsInBucket(prefix: "it/\(name)/").ids.count >= total
+            }
+            let usage = memory(of: worker.pid)
+            worker.signal(SIGTERM)
+            _ = await worker.wait()
+            let (ids, keys) = try await idsInBucket(prefix: "it/\(name)/")
+            print(
+                "S3 sink budget: \(total) records (\(total * 480 / 1_048_576) MiB) in \(keys.count) objects; worker RSS at start \(startRSS / 1024) MiB, "
+                    + "peak \(usage.peak / 1024) MiB (budget 4 MiB)")
+            #expect(Set(ids) == Set(0..<Int64(total)), "nothing lost")
+            #expect(keys.contains { $0.contains("/date=2025-01-01/hour=23/") })
+            #expect(usage.peak - startRSS < 48 * 1024, "peak growth stays far below the 22 MiB of data (budget + client buffers)")
+        }
     }
 }

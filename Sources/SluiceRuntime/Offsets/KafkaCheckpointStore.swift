@@ -26,7 +26,9 @@ public actor KafkaCheckpointStore: CheckpointStore {
         self.topic = topic
         self.producer = producer
         self.location = location
-        let admin = try await KafkaAdmin(configuration: kafka, logger: logger)
+        // Admin requests need only the brokers; consumer settings would draw librdkafka warnings.
+        let admin = try await KafkaAdmin(
+            configuration: KafkaConfiguration(bootstrapServers: kafka.bootstrapServers), logger: logger)
         let created = try await admin.createTopic(
             KafkaTopicSpec(
                 name: topic, partitions: partitions, replicationFactor: replicationFactor, configs: ["cleanup.policy": "compact"])

@@ -7,6 +7,9 @@ import Foundation
 public struct JsonConverter: Converter, HeaderConverter {
     public let schemasEnabled: Bool
     public let decimalNumeric: Bool
+    /// Serialized schemas by schema object: a connector reuses a handful of schemas for millions of
+    /// records, and the envelope repeats the schema in every message.
+    private let schemaCache = SchemaBytesCache()
 
     public init(configuration: [String: String], isKey: Bool) throws {
         let enabled = configuration["schemas.enable"]?.lowercased() ?? "true"
@@ -28,8 +31,12 @@ public struct JsonConverter: Converter, HeaderConverter {
         if let schema { try ConnectValue.validate(value, against: schema) }
         let payload = Self.payload(schema: schema, value: value, decimalNumeric: decimalNumeric)
         guard schemasEnabled else { return payload.jsonBytes }
-        let envelope: JSONValue = .object(["schema": schema.map(Self.schemaJSON) ?? .null, "payload": payload])
-        return envelope.jsonBytes
+        var out: [UInt8] = Array(#"{"schema":"#.utf8)
+        out += schema.map { schemaCache.bytes(for: $0) } ?? Array("null".utf8)
+        out += Array(#","payload":"#.utf8)
+        payload.write(to: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
     public func toConnectData(topic: String, bytes: [UInt8]?) throws -> SchemaAndValue {
@@ -285,5 +292,23 @@ public struct JsonConverter: Converter, HeaderConverter {
         case .array(let items): .array(items.map(schemaless))
         case .object(let object): .map(object.map { .init(.string($0.key), schemaless($0.value)) })
         }
+    }
+}
+
+/// Serialized JSON schemas keyed by schema object (schemas are immutable classes). Bounded: it is
+/// cleared when it grows past a few thousand entries.
+final class SchemaBytesCache: @unchecked Sendable {
+    private var entries: [ObjectIdentifier: (schema: Schema, bytes: [UInt8])] = [:]
+    private let lock = NSLock()
+
+    func bytes(for schema: Schema) -> [UInt8] {
+        let key = ObjectIdentifier(schema)
+        lock.lock()
+        defer { lock.unlock() }
+        if let entry = entries[key], entry.schema === schema { return entry.bytes }
+        if entries.count > 4096 { entries.removeAll() }
+        let bytes = JsonConverter.schemaJSON(schema).jsonBytes
+        entries[key] = (schema, bytes)
+        return bytes
     }
 }
