@@ -9,8 +9,8 @@ import Synchronization
 /// Offsets are committed only as `preCommit` returns them (data durable in the sink), to both the
 /// consumer group (so Kafka tooling sees the position) and the connector's checkpoint store (so a
 /// reviewer does). Partitions being revoked are committed and closed before they are given up.
-public struct SinkTaskRunner: Sendable {
-    let context: TaskRunnerContext
+public struct SinkTaskRunner: TaskRunning {
+    public let context: TaskRunnerContext
     let task: any SinkTask
     let kafka: KafkaConfiguration
 
@@ -19,17 +19,6 @@ public struct SinkTaskRunner: Sendable {
         self.task = task
         self.kafka = kafka
     }
-
-    public var id: TaskID { context.id }
-    var taskConfig: [String: String] { context.taskConfig }
-    var config: ConnectorConfig { context.config }
-    var converters: RecordConverters { context.converters }
-    var transforms: TransformChain { context.transforms }
-    var store: any CheckpointStore { context.store }
-    var errors: ErrorHandler { context.errors }
-    var control: TaskControl { context.control }
-    var commitInterval: Duration { context.commitInterval }
-    var logger: Logger { context.logger }
 
     /// The consumer group of a sink connector, as Kafka Connect names it.
     public static func groupID(connector: String) -> String { "connect-\(connector)" }

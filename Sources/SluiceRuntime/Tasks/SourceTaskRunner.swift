@@ -9,8 +9,8 @@ import SluiceKafka
 /// Order of durability (DESIGN.md §2): an offset reaches the store only after Kafka acknowledged
 /// its record, and `SourceTask.commit()` (where a CDC task confirms its slot position) runs only
 /// after the store commit returned. In-flight records are bounded by one poll batch.
-public struct SourceTaskRunner: Sendable {
-    let context: TaskRunnerContext
+public struct SourceTaskRunner: TaskRunning {
+    public let context: TaskRunnerContext
     let task: any SourceTask
     let producer: KafkaProducer
 
@@ -19,17 +19,6 @@ public struct SourceTaskRunner: Sendable {
         self.task = task
         self.producer = producer
     }
-
-    public var id: TaskID { context.id }
-    var taskConfig: [String: String] { context.taskConfig }
-    var config: ConnectorConfig { context.config }
-    var converters: RecordConverters { context.converters }
-    var transforms: TransformChain { context.transforms }
-    var store: any CheckpointStore { context.store }
-    var errors: ErrorHandler { context.errors }
-    var control: TaskControl { context.control }
-    var flushInterval: Duration { context.commitInterval }
-    var logger: Logger { context.logger }
 
     /// Runs until the control says stop; throws when the task fails.
     /// - Parameter started: called once the task's `start` returned.
@@ -50,7 +39,7 @@ public struct SourceTaskRunner: Sendable {
                 }
                 let records = try await errors.retrying(.task) { try await task.poll() }
                 if !records.isEmpty { try await process(records, pending: &pending) }
-                if control.takeCommitRequest() || ContinuousClock.now - lastFlush >= flushInterval {
+                if control.takeCommitRequest() || ContinuousClock.now - lastFlush >= commitInterval {
                     try await commitOffsets(&pending)
                     lastFlush = ContinuousClock.now
                 }

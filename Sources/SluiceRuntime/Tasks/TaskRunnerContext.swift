@@ -39,3 +39,22 @@ public struct TaskRunnerContext: Sendable {
     /// The provenance of commits made by this task.
     var provenance: CommitProvenance { CommitProvenance(workerID: workerID, taskID: id.task) }
 }
+
+/// A task runner: everything it shares with the other runner comes from its context.
+public protocol TaskRunning: Sendable {
+    var context: TaskRunnerContext { get }
+}
+
+extension TaskRunning {
+    public var id: TaskID { context.id }
+    var taskConfig: [String: String] { context.taskConfig }
+    var config: ConnectorConfig { context.config }
+    var converters: RecordConverters { context.converters }
+    var transforms: TransformChain { context.transforms }
+    var store: any CheckpointStore { context.store }
+    var errors: ErrorHandler { context.errors }
+    var control: TaskControl { context.control }
+    /// `offset.flush.interval.ms`: how often offsets are committed.
+    var commitInterval: Duration { context.commitInterval }
+    var logger: Logger { context.logger }
+}
