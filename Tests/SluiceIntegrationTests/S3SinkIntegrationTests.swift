@@ -109,10 +109,8 @@ extension Integration {
             #expect(await worker.wait() == 0)
             print("S3 sink timer: 10 records visible \(elapsed) after the worker started (rotate.interval.ms=2000)")
             #expect(elapsed < .seconds(20))
-            let client = try TestStack.s3()
             let key = try #require(try await idsInBucket(prefix: "it/\(name)/").keys.first)
             #expect(key.hasSuffix("\(topic)+0+0000000000.json"))
-            _ = client
         }
 
         @Test("wrong credentials fail the task at start with the S3 error, not a retry storm")

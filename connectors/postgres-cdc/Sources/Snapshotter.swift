@@ -18,6 +18,8 @@ struct Snapshotter: Sendable {
     /// Tables still to read, in qualified-name order; the first is the current one.
     var tables: [Catalog.Table]
     var lastKey: [String?]?
+    /// The current table's model and catalog columns (by table oid).
+    var current: (oid: UInt32, model: TableModel, columns: [Catalog.ColumnInfo])?
     var emittedAny = false
     var rowsDone: Int
     var estimatedTotal: Int
@@ -66,8 +68,15 @@ struct Snapshotter: Sendable {
     /// The next chunk of snapshot records (`op=r`); at the end commits the snapshot transaction.
     mutating func nextChunk(prefix: String, database: String, partition: JSONObject) async throws -> [SourceRecord] {
         guard let table = tables.first else { return try await finish(partition: partition) }
-        let catalog = Catalog(connection: query)
-        let (model, columns) = try await catalog.model(schema: table.schema, table: table.name, oid: table.oid, config: config)
+        // The table's model is read from the catalog once per table, not once per chunk.
+        if current?.oid != table.oid {
+            let (model, columns) = try await Catalog(connection: query).model(
+                schema: table.schema, table: table.name, oid: table.oid, config: config)
+            current = (table.oid, model, columns)
+        }
+        guard let current else { return [] }
+        let model = current.model
+        let columns = current.columns
         let keyed =
             !model.keyColumns.isEmpty
             && model.keyColumns.allSatisfy { name in columns.contains { $0.name == name && $0.isPrimaryKey } }
