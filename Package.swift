@@ -24,6 +24,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // The REST API (Kafka Connect's contract) and its Prometheus metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // The connector SDK is its own package with a dynamic product (DESIGN.md §5).
         .package(path: "connectors/SluiceConnectSDK"),
     ],
@@ -63,9 +69,28 @@ let package = Package(
         .target(
             name: "SluiceRuntime",
             dependencies: [
-                "SluiceKafka", "SluiceSupport", "SluiceTransforms",
+                "SluiceKafka", "SluiceHTTP", "SluiceSupport", "SluiceTransforms",
                 .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .target(
+            name: "SluiceREST",
+            dependencies: [
+                "SluiceRuntime", "SluiceSupport",
+                .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
@@ -100,9 +125,11 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceKafka", "SluicePostgres", "SluiceHTTP", "SluiceSupport", "SluiceRuntime",
+                "SluiceKafka", "SluicePostgres", "SluiceHTTP", "SluiceSupport", "SluiceRuntime", "SluiceREST",
                 .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -131,7 +158,9 @@ let package = Package(
                 "SluiceKafka", "SluicePostgres", "SluiceHTTP", "SluiceSupport", "SluiceRuntime",
                 .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
                 .product(name: "Logging", package: "swift-log"),
-            ]),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            exclude: ["Resources"]),
     ]
 )
 

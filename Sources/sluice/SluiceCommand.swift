@@ -1,4 +1,5 @@
 import ArgumentParser
+import SluiceSupport
 
 /// The `sluice` command line.
 @main
@@ -7,13 +8,11 @@ struct SluiceCommand: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "A Kafka Connect-style connector runtime with sovereign checkpointing.",
         version: SluiceVersion.current,
-        subcommands: [WorkerCommand.self, CheckCommand.self, VersionCommand.self]
+        subcommands: [
+            WorkerCommand.self, ConnectorsCommand.self, PluginsCommand.self, CredentialsCommand.self, CheckCommand.self,
+            VersionCommand.self,
+        ]
     )
-}
-
-/// The Sluice release this binary was built from.
-enum SluiceVersion {
-    static let current = "0.1.0"
 }
 
 struct VersionCommand: ParsableCommand {

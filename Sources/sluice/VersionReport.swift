@@ -2,6 +2,7 @@ import CCurl
 import CLibPQ
 import Foundation
 import SluiceKafka
+import SluiceSupport
 
 /// Versions of Sluice and the C client libraries loaded at run time.
 struct VersionReport {

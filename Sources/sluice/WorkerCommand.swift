@@ -1,9 +1,13 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import SluiceConnectSDK
+import SluiceREST
 import SluiceRuntime
+import SluiceSupport
 import UnixSignals
 
 /// `sluice worker --config FILE [CONNECTOR.json …]`: a standalone worker.
@@ -27,12 +31,14 @@ struct WorkerCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let level = Logger.Level(rawValue: logLevel) ?? LogLevels.parse(logLevel) ?? .info
+        // Levels can change at run time through PUT /admin/loggers/{name}.
+        let levels = LogLevels(root: level)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            DynamicLevelLogHandler(label: label, levels: levels, inner: StreamLogHandler.standardError(label: label))
         }
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         let logger = Logger(label: "sluice.worker")
         let environment = ProcessInfo.processInfo.environment
         let settings: [String: String]
@@ -51,7 +57,16 @@ struct WorkerCommand: AsyncParsableCommand {
         let connectorConfigs = try connectors.map { path in
             do { return try ConnectorFile.load(path) } catch { throw ValidationError("\(path): \(error)") }
         }
-        let worker = WorkerService(config: workerConfig, connectors: connectorConfigs, logger: logger)
+        let rest = workerConfig.rest
+        let restLogger = Logger(label: "sluice.rest")
+        let worker = WorkerService(config: workerConfig, connectors: connectorConfigs, logger: logger) { frontend in
+            try RESTServer(
+                settings: rest, herder: frontend.herder, kafkaClusterID: frontend.kafkaClusterID, levels: levels,
+                metrics: metrics, readiness: frontend.ready, logger: restLogger
+            ) { port in
+                restLogger.info("REST API listening", metadata: ["url": "\(rest.scheme)://\(rest.host):\(port)"])
+            }
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)],

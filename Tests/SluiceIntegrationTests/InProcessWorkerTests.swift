@@ -149,7 +149,7 @@ extension Integration {
                 await log.values.count == 50
             }
             #expect(await log.putCalls >= 4)
-            #expect(await herder.status(name)?.tasks.first?.state == .running)
+            #expect((try? await herder.status(name))?.tasks.first?.status.state == .running)
             await herder.stopAll()
             try await producer.close()
         }
@@ -166,9 +166,9 @@ extension Integration {
                 "value.converter": "JsonConverter", "value.converter.schemas.enable": "false",
             ])
             try await TestStack.eventually(timeout: .seconds(60), "task FAILED") {
-                await herder.status(name)?.tasks.first?.state == .failed
+                (try? await herder.status(name))?.tasks.first?.status.state == .failed
             }
-            #expect(await herder.status(name)?.tasks.first?.trace?.contains("store unavailable") == true)
+            #expect((try? await herder.status(name))?.tasks.first?.status.trace?.contains("store unavailable") == true)
             await herder.stopAll()
             try await producer.close()
         }
@@ -200,7 +200,7 @@ extension Integration {
             #expect(headers["__connect.errors.task.id"] == "0")
             #expect(headers["__connect.errors.stage"] == "VALUE_CONVERTER")
             #expect(headers["__connect.errors.exception.message"]?.isEmpty == false)
-            #expect(await herder.status(name)?.tasks.first?.state == .running)
+            #expect((try? await herder.status(name))?.tasks.first?.status.state == .running)
             await herder.stopAll()
             try await producer.close()
         }

@@ -40,7 +40,21 @@ struct WorkerHarness {
         let config = workerConfig ?? TestStack.root.appendingPathComponent("config/worker.properties").path
         var environment = extraEnvironment
         environment["SLUICE_DATA_DIR"] = directory.path
+        // Any free port, so workers never collide; `restURL()` reads the chosen one from the log.
+        environment["SLUICE_REST_LISTENER"] = environment["SLUICE_REST_LISTENER"] ?? "http://127.0.0.1:0"
         return try ChildProcess.spawn(binary, ["worker", "--config", config] + connectors, environment: environment, output: log)
+    }
+
+    /// The REST API's base URL, once the worker logged it; `afterRestart` waits for the second
+    /// worker started on this data directory (the log is appended to).
+    func restURL(afterRestart: Bool = false, timeout: Duration = .seconds(60)) async throws -> String {
+        var url: String?
+        try await TestStack.eventually(timeout: timeout, "the worker's REST API to listen (log: \(log))") {
+            let matches = logText.matches(of: /url=(https?:\/\/[^\s]+)/).map { String($0.1) }
+            url = matches.count >= (afterRestart ? 2 : 1) ? matches.last : nil
+            return url != nil
+        }
+        return url!
     }
 
     /// The worker's log so far (for failure messages).

@@ -64,3 +64,5 @@ wait_for() {
 # The worker: plugins staged by scripts/build-plugins, data (offsets, sink files) per checkout.
 export SLUICE_PLUGIN_PATH=${SLUICE_PLUGIN_PATH:-$SLUICE_ROOT/.build/sluice-plugins}
 export SLUICE_DATA_DIR=${SLUICE_DATA_DIR:-$SLUICE_STACK_DIR/worker}
+# The worker's REST API (Kafka Connect's port); tests use port 0 (any free port).
+export SLUICE_REST_LISTENER=${SLUICE_REST_LISTENER:-http://127.0.0.1:8083}

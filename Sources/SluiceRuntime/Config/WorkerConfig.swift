@@ -24,12 +24,20 @@ public struct WorkerConfig: Sendable {
     public var consumerSettings: [String: String]
     /// This worker's id (in checkpoint provenance and logs).
     public var workerID: String
-    /// Enabled config providers (`env` today).
+    /// Enabled config providers (`config.providers`).
     public var configProviders: [String]
+    /// `config.providers.<name>.class` and `config.providers.<name>.param.*` (prefix removed).
+    public var providerSettings: [String: String]
+    /// What to do with a PASSWORD key given inline instead of as a provider reference.
+    public var secretsInlinePolicy: String
     /// Failed tasks restart automatically with this backoff (Kafka Connect never restarts them).
     public var taskRestartEnabled: Bool
     public var taskRestartInitialBackoff: Duration
     public var taskRestartMaxBackoff: Duration
+    /// Where connector configs and target states are kept (`config.storage.file`).
+    public var configStorageFile: String
+    /// The REST listener, TLS and authentication (`listeners`, `rest.*`).
+    public var rest: RESTSettings
 
     /// The worker keys and their documentation.
     public static let definition = ConfigDef()
@@ -83,7 +91,19 @@ public struct WorkerConfig: Sendable {
             "task.restart.backoff.max.ms", .long, default: "60000", validator: .range(min: 1, max: nil), importance: .low,
             documentation: "Longest automatic restart delay."
         )
-        .define("config.providers", .list, default: "", importance: .low, documentation: "Config providers; `env` is built in.")
+        .define(
+            "config.providers", .list, default: "", importance: .high,
+            documentation: "Config providers for ${name:path:key} placeholders: env, file, dir, vault, aws-secretsmanager."
+        )
+        .define(
+            "secrets.inline.policy", .string, default: "warn", validator: .oneOf(["refuse", "warn", "allow"]), importance: .high,
+            documentation: "A PASSWORD connector key given inline (not as a ${provider:…} reference): refuse, warn or allow."
+        )
+        .define(
+            "config.storage.file", .string, default: "/tmp/sluice.connectors.json", importance: .high,
+            documentation: "File keeping every connector's raw config and target state across restarts."
+        )
+        .merging(RESTSettings.definition)
 
     static let passThroughPrefixes = [
         "producer.", "consumer.", "admin.", "key.converter.", "value.converter.", "header.converter.",
@@ -142,8 +162,12 @@ public struct WorkerConfig: Sendable {
         let id = parsed.string("worker.id") ?? ""
         workerID = id.isEmpty ? hostDescription : id
         configProviders = parsed.list("config.providers")
+        providerSettings = prefixed("config.providers.")
+        secretsInlinePolicy = parsed.string("secrets.inline.policy") ?? "warn"
         taskRestartEnabled = parsed.bool("task.restart.enable")
         taskRestartInitialBackoff = .milliseconds(parsed.int("task.restart.backoff.initial.ms"))
         taskRestartMaxBackoff = .milliseconds(parsed.int("task.restart.backoff.max.ms"))
+        configStorageFile = parsed.string("config.storage.file") ?? ""
+        rest = try RESTSettings(parsed)
     }
 }

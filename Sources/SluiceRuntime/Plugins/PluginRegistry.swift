@@ -84,6 +84,12 @@ public struct PluginRegistry: Sendable {
         return plugin
     }
 
+    /// The converter classes every worker provides (`GET /connector-plugins?connectorsOnly=false`).
+    public static let converterClasses = [
+        "org.apache.kafka.connect.converters.ByteArrayConverter", "org.apache.kafka.connect.json.JsonConverter",
+        "org.apache.kafka.connect.storage.SimpleHeaderConverter", "org.apache.kafka.connect.storage.StringConverter",
+    ]
+
     /// A key or value converter by class name.
     public static func converter(named name: String, configuration: [String: String], isKey: Bool) throws -> any Converter {
         switch name {

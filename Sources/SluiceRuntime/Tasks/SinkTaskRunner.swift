@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import SluiceConnectSDK
@@ -66,6 +67,8 @@ public struct SinkTaskRunner: TaskRunning {
                 try await applyRequests(positions, consumer: consumer)
                 let messages = try await consumer.poll(maxMessages: 500, timeout: .milliseconds(200))
                 if !messages.isEmpty {
+                    metrics.records.increment(by: messages.count)
+                    for topic in Set(messages.map(\.topic)) { topics.record(topic) }
                     let records = try await convert(messages)
                     if !records.isEmpty { try await errors.retrying(.put) { try await task.put(records) } }
                     for message in messages {
@@ -145,6 +148,7 @@ public struct SinkTaskRunner: TaskRunning {
         }
         try await store.commit(
             connector: config.name, offsets: entries, provenance: context.provenance)
+        metrics.committed(entries.count)
         let offsets = fresh.map { TopicPartitionOffset(topic: $0.key.topic, partition: $0.key.partition, offset: $0.value) }
         if let consumer { try await consumer.commit(offsets) } else { try await positions.consumer?.commit(offsets) }
         positions.markCommitted(fresh)

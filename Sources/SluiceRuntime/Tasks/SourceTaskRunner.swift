@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import SluiceConnectSDK
@@ -71,6 +72,8 @@ public struct SourceTaskRunner: TaskRunning {
         }
         guard !outgoing.isEmpty else { return }
         let reports = try await producer.send(batch: outgoing)
+        metrics.records.increment(by: reports.count)
+        for topic in Set(outgoing.map(\.topic)) { topics.record(topic) }
         for (record, report) in zip(sources, reports) {
             pending[record.sourcePartition] = record.sourceOffset
             try await task.commitRecord(
@@ -116,6 +119,7 @@ public struct SourceTaskRunner: TaskRunning {
         try await store.commit(
             connector: config.name, offsets: pending.map { (partition: $0.key, offset: Optional($0.value)) },
             provenance: context.provenance)
+        metrics.committed(pending.count)
         logger.debug("committed source offsets", metadata: ["task": "\(id)", "partitions": "\(pending.count)"])
         pending.removeAll()
         try await task.commit()

@@ -1,4 +1,6 @@
+import CoreMetrics
 import Logging
+import Metrics
 import SluiceConnectSDK
 
 /// What every task runner needs besides its task: identity, configs, the record pipeline
@@ -16,12 +18,15 @@ public struct TaskRunnerContext: Sendable {
     let commitInterval: Duration
     let workerID: String
     let logger: Logger
+    /// The connector's active topics (`GET /connectors/{c}/topics`).
+    let topics: TopicTracker
+    let metrics: TaskMetrics
 
     public init(
         id: TaskID, taskConfig: [String: String], config: ConnectorConfig, converters: RecordConverters,
         transforms: TransformChain,
         store: any CheckpointStore, errors: ErrorHandler, control: TaskControl, commitInterval: Duration, workerID: String,
-        logger: Logger
+        logger: Logger, topics: TopicTracker = TopicTracker()
     ) {
         self.id = id
         self.taskConfig = taskConfig
@@ -34,6 +39,8 @@ public struct TaskRunnerContext: Sendable {
         self.commitInterval = commitInterval
         self.workerID = workerID
         self.logger = logger
+        self.topics = topics
+        self.metrics = TaskMetrics(id: id)
     }
 
     /// The provenance of commits made by this task.
@@ -57,4 +64,28 @@ extension TaskRunning {
     /// `offset.flush.interval.ms`: how often offsets are committed.
     var commitInterval: Duration { context.commitInterval }
     var logger: Logger { context.logger }
+    var topics: TopicTracker { context.topics }
+    var metrics: TaskMetrics { context.metrics }
+}
+
+/// A task's counters, exported through swift-metrics (Prometheus at `GET /metrics`).
+struct TaskMetrics: Sendable {
+    /// Records handed to Kafka (sources) or to the task's `put` (sinks).
+    let records: Counter
+    /// Offset commits that reached the checkpoint store.
+    let commits: Counter
+    /// Offsets (partitions) written by those commits.
+    let committedPartitions: Counter
+
+    init(id: TaskID) {
+        let dimensions = [("connector", id.connector), ("task", String(id.task))]
+        records = Counter(label: "sluice_task_records_total", dimensions: dimensions)
+        commits = Counter(label: "sluice_task_offset_commits_total", dimensions: dimensions)
+        committedPartitions = Counter(label: "sluice_task_committed_partitions_total", dimensions: dimensions)
+    }
+
+    func committed(_ partitions: Int) {
+        commits.increment()
+        committedPartitions.increment(by: partitions)
+    }
 }

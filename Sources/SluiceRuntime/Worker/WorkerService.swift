@@ -3,19 +3,34 @@ import Logging
 import ServiceLifecycle
 import SluiceConnectSDK
 import SluiceKafka
+import SluiceSupport
 
 /// A standalone worker as a `Service`: checks librdkafka, loads plugins, opens the checkpoint
 /// store and producer, starts the given connectors, and on graceful shutdown (SIGTERM/SIGINT)
 /// stops every task — which commits its offsets — and flushes the producer before returning.
 public struct WorkerService: Service {
+    /// What a front end (the REST API) is given to serve the worker.
+    public struct Frontend: Sendable {
+        public var herder: StandaloneHerder
+        public var kafkaClusterID: String
+        /// Set once stored and given connectors have been started (`GET /health`).
+        public var ready: AtomicFlag
+    }
+
     public let config: WorkerConfig
     public let connectors: [[String: String]]
     let logger: Logger
+    let frontend: (@Sendable (Frontend) throws -> any Service)?
 
-    public init(config: WorkerConfig, connectors: [[String: String]], logger: Logger) {
+    /// - Parameter frontend: builds the service (the REST server) that runs beside the herder.
+    public init(
+        config: WorkerConfig, connectors: [[String: String]], logger: Logger,
+        frontend: (@Sendable (Frontend) throws -> any Service)? = nil
+    ) {
         self.config = config
         self.connectors = connectors
         self.logger = logger
+        self.frontend = frontend
     }
 
     public func run() async throws {
@@ -40,14 +55,43 @@ public struct WorkerService: Service {
         }
         logger.info("checkpoint store", metadata: ["location": "\(store.location.name)", "kind": "\(store.location.kind)"])
         let herder = StandaloneHerder(
-            worker: config, registry: registry, store: store, producer: producer, kafka: kafka, logger: logger)
-        for connector in connectors { try await herder.put(connector) }
-        logger.info("worker started", metadata: ["worker": "\(config.workerID)", "connectors": "\(connectors.count)"])
-        try? await gracefulShutdown()
-        logger.info("worker stopping: stopping tasks and committing offsets")
-        await herder.stopAll()
-        try await producer.close()
-        logger.info("worker stopped")
+            worker: config, registry: registry, store: store, producer: producer, kafka: kafka,
+            configStore: ConnectorConfigStore(path: config.configStorageFile),
+            providers: try ConfigProviders(worker: config, logger: logger), logger: logger)
+        let clusterID = try await KafkaAdmin(configuration: kafka, logger: logger).clusterID()
+        let ready = AtomicFlag(false)
+        let front = try frontend?(Frontend(herder: herder, kafkaClusterID: clusterID, ready: ready))
+        let connectors = self.connectors
+        let logger = self.logger
+        let workerID = config.workerID
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await herder.startStored()
+                for connector in connectors { _ = try await herder.put(connector) }
+                ready.store(true)
+                let count = await herder.connectorNames.count
+                logger.info(
+                    "worker started",
+                    metadata: [
+                        "worker": "\(workerID)", "connectors": "\(count)",
+                        "kafka_cluster_id": "\(clusterID)",
+                    ])
+                // Returns on SIGTERM/SIGINT, or throws when the front end failed and cancelled us.
+                try? await gracefulShutdown()
+                logger.info("worker stopping: stopping tasks and committing offsets")
+                await herder.stopAll()
+                try await producer.close()
+                logger.info("worker stopped")
+            }
+            if let front { group.addTask { try await front.run() } }
+            do {
+                // The first child to fail (e.g. the REST port is taken) ends the worker at once.
+                while try await group.next() != nil {}
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+        }
     }
 }
 

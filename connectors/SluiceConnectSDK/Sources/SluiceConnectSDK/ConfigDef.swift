@@ -172,6 +172,13 @@ public struct ConfigValueReport: Sendable, Hashable {
     public var value: String?
     public var recommendedValues: [String]
     public var errors: [String]
+
+    public init(name: String, value: String? = nil, recommendedValues: [String] = [], errors: [String] = []) {
+        self.name = name
+        self.value = value
+        self.recommendedValues = recommendedValues
+        self.errors = errors
+    }
 }
 
 /// Configuration problems, each naming its key and how to fix it.
