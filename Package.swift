@@ -63,9 +63,10 @@ let package = Package(
         .target(
             name: "SluiceRuntime",
             dependencies: [
-                "SluiceKafka", "SluiceSupport", "SluiceTransforms",
+                "SluiceKafka", "SluicePostgres", "SluiceHTTP", "SluiceSupport", "SluiceTransforms",
                 .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
