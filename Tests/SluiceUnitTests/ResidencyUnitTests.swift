@@ -118,9 +118,19 @@ struct ResidencyUnitTests {
             sessionRegion: "eu-central-1")
         #expect(facts.evidence(for: location, claimed: "eu-central-1").level == .verified)
         facts.ownerMember = true
+        #expect(
+            facts.evidence(for: location, claimed: "eu-central-1").level == .verified, "15+: owners need SET on the parameter")
+        facts.parameterPrivilege = true
         let attested = facts.evidence(for: location, claimed: "eu-central-1")
         #expect(attested.level == .attested)
-        #expect(attested.method.contains("member of) the database owner dba"))
+        #expect(attested.method.contains("member of) the database owner dba and holds SET on sluice.region"))
+        facts.parameterPrivilege = false
+        facts.serverVersion = 140000
+        #expect(facts.evidence(for: location, claimed: "eu-central-1").level == .attested)
+        facts.serverVersion = 150000
+        facts.superuser = true
+        #expect(facts.evidence(for: location, claimed: "eu-central-1").level == .attested)
+        facts.superuser = false
         facts.databaseRegion = "us-east-1"
         #expect(facts.evidence(for: location, claimed: "eu-central-1").outcome == .mismatch)
         facts.databaseRegion = nil

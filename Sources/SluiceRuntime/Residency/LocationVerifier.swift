@@ -14,8 +14,9 @@ import SluicePostgres
 ///   an attestation, else declared.
 /// - **postgres**: the database-level setting `sluice.region` (`ALTER DATABASE … SET sluice.region
 ///   = '…'`), read from `pg_db_role_setting` on a fresh connection: verified when the connecting
-///   role cannot change it (not superuser, not a member of the database owner), attested when it
-///   can; unset is declared.
+///   role cannot change it, attested when it can; unset is declared. A superuser can change it;
+///   so can a member of the database owner on Postgres < 15, and on 15+ only when it was granted
+///   `SET` on the parameter (15+ lets only superusers or such grantees set a custom parameter).
 /// - **file**, **secret-store**, **audit**: declared.
 ///
 /// A region the provider or label reports that differs from the claim is a mismatch (a failure,
@@ -135,7 +136,7 @@ public struct LocationVerifier: Sendable {
         } catch {
             return .unverifiable(location, method: "Postgres sluice.region", "\(error)")
         }
-        let facts: PostgresRegionFacts
+        var facts: PostgresRegionFacts
         do {
             let connection = try await PostgresConnection.connect(configuration, logger: logger)
             let rows = try await connection.query(
@@ -152,7 +153,13 @@ public struct LocationVerifier: Sendable {
                 superuser: rows.value(0, "superuser") == "t", owner: rows.value(0, "owner") ?? "?",
                 ownerMember: rows.value(0, "owner_member") == "t",
                 databaseRegion: rows.value(0, "database_region").flatMap { $0.isEmpty ? nil : $0 },
-                sessionRegion: rows.value(0, "session_region").flatMap { $0.isEmpty ? nil : $0 })
+                sessionRegion: rows.value(0, "session_region").flatMap { $0.isEmpty ? nil : $0 },
+                serverVersion: connection.serverVersion)
+            if connection.serverVersion >= 150000 {
+                facts.parameterPrivilege =
+                    try await connection.query("SELECT has_parameter_privilege(current_user, 'sluice.region', 'SET') AS p")
+                    .value(0, "p") == "t"
+            }
         } catch {
             return .unverifiable(location, method: "Postgres sluice.region on \(configuration)", "\(error)")
         }
@@ -172,10 +179,14 @@ public struct PostgresRegionFacts: Sendable, Hashable {
     public var databaseRegion: String?
     /// What the session sees (role-level settings, which a role can set for itself, override it).
     public var sessionRegion: String?
+    /// `server_version_num`.
+    public var serverVersion: Int
+    /// Postgres 15+: the role holds `SET` on `sluice.region` (`GRANT SET ON PARAMETER`).
+    public var parameterPrivilege: Bool
 
     public init(
         database: String, role: String, superuser: Bool, owner: String, ownerMember: Bool, databaseRegion: String?,
-        sessionRegion: String?
+        sessionRegion: String?, serverVersion: Int = 150000, parameterPrivilege: Bool = false
     ) {
         self.database = database
         self.role = role
@@ -184,6 +195,8 @@ public struct PostgresRegionFacts: Sendable, Hashable {
         self.ownerMember = ownerMember
         self.databaseRegion = databaseRegion
         self.sessionRegion = sessionRegion
+        self.serverVersion = serverVersion
+        self.parameterPrivilege = parameterPrivilege
     }
 
     public func evidence(for location: Location, claimed: String) -> LocationEvidence {
@@ -209,11 +222,20 @@ public struct PostgresRegionFacts: Sendable, Hashable {
                 location: location, observedRegion: databaseRegion, level: .attested,
                 method: method + "; role \(role) is a superuser and could change it, so this is an attestation")
         }
-        if ownerMember {
+        if ownerMember && (serverVersion < 150000 || parameterPrivilege) {
+            let why =
+                serverVersion < 150000
+                ? "is (a member of) the database owner \(owner) on Postgres < 15"
+                : "is (a member of) the database owner \(owner) and holds SET on sluice.region"
             return LocationEvidence(
                 location: location, observedRegion: databaseRegion, level: .attested,
-                method: method + "; role \(role) is (a member of) the database owner \(owner) and could change it, "
-                    + "so this is an attestation")
+                method: method + "; role \(role) \(why), so it could change it: this is an attestation")
+        }
+        if ownerMember {
+            return LocationEvidence(
+                location: location, observedRegion: databaseRegion, level: .verified,
+                method: method + "; role \(role) is (a member of) the database owner \(owner) but not a superuser and "
+                    + "holds no SET on sluice.region, which Postgres 15+ requires to change it")
         }
         return LocationEvidence(
             location: location, observedRegion: databaseRegion, level: .verified,
