@@ -7,7 +7,9 @@ struct SluiceCommand: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "A Kafka Connect-style connector runtime with sovereign checkpointing.",
         version: SluiceVersion.current,
-        subcommands: [WorkerCommand.self, CheckCommand.self, VersionCommand.self]
+        subcommands: [
+            WorkerCommand.self, CheckCommand.self, ResidencyCommand.self, CheckpointsCommand.self, VersionCommand.self,
+        ]
     )
 }
 

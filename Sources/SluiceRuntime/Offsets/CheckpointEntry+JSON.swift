@@ -51,3 +51,16 @@ extension [CheckpointEntry] {
         }
     }
 }
+
+extension [CheckpointEntry] {
+    /// The last `limit` entries (sorted by sequence), plus each partition's latest entry when it
+    /// is older: a bounded history that still proves every current offset.
+    func bounded(to limit: Int) -> [CheckpointEntry] {
+        guard count > limit else { return self }
+        var latest: [JSONObject: Int64] = [:]
+        for entry in self { latest[entry.partition] = Swift.max(latest[entry.partition] ?? 0, entry.sequence) }
+        let keep = Set(latest.values)
+        let cut = count - limit
+        return enumerated().filter { $0.offset >= cut || keep.contains($0.element.sequence) }.map(\.element)
+    }
+}

@@ -83,9 +83,7 @@ public actor FileCheckpointStore: CheckpointStore {
             }
         }
         var updatedHistories = histories
-        var history = (updatedHistories[connector] ?? []) + sealed
-        if history.count > historyLimit { history.removeFirst(history.count - historyLimit) }
-        updatedHistories[connector] = history
+        updatedHistories[connector] = ((updatedHistories[connector] ?? []) + sealed).bounded(to: historyLimit)
         try write(
             updated.values.sorted { ($0.connector, $0.sequence) < ($1.connector, $1.sequence) },
             history: updatedHistories.keys.sorted().flatMap { updatedHistories[$0] ?? [] })

@@ -80,9 +80,7 @@ public actor KafkaCheckpointStore: CheckpointStore {
             }
         }
         for (connector, history) in histories {
-            var sorted = history.sorted { $0.sequence < $1.sequence }
-            if sorted.count > self.historyLimit { sorted.removeFirst(sorted.count - self.historyLimit) }
-            histories[connector] = sorted
+            histories[connector] = history.sorted { $0.sequence < $1.sequence }.bounded(to: self.historyLimit)
         }
         logger.info(
             "offsets topic loaded",
@@ -144,9 +142,7 @@ public actor KafkaCheckpointStore: CheckpointStore {
                 offsets[connector]?.removeValue(forKey: entry.partition)
             }
         }
-        var history = (histories[connector] ?? []) + sealed
-        if history.count > historyLimit { history.removeFirst(history.count - historyLimit) }
-        histories[connector] = history
+        histories[connector] = ((histories[connector] ?? []) + sealed).bounded(to: historyLimit)
         chains[connector] = chain
     }
 

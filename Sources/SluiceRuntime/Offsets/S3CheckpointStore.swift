@@ -14,7 +14,7 @@ import SluiceHTTP
 ///   open, commits newer than the head (a crash between the two writes) are applied on top.
 ///
 /// History is bounded: commit objects whose entries all fall below the last `historyLimit`
-/// sequences are deleted (the head keeps every partition's latest offset).
+/// sequences are deleted, unless one holds a partition's latest entry.
 public actor S3CheckpointStore: CheckpointStore {
     public nonisolated let location: CheckpointLocation
     public let bucket: String
@@ -136,10 +136,17 @@ public actor S3CheckpointStore: CheckpointStore {
         guard var state = states[connector] else { return }
         let floor = state.chain.sequence - Int64(historyLimit)
         guard floor > 0 else { return }
-        while let oldest = state.commits.first, oldest.last <= floor {
-            try? await client.deleteObject(bucket: bucket, key: oldest.key)
-            state.commits.removeFirst()
+        // Keep every object holding a partition's latest entry, so the history proves each current offset.
+        let latest = Set(state.latest.values.map(\.sequence))
+        var kept: [(key: String, first: Int64, last: Int64)] = []
+        for commit in state.commits {
+            if commit.last <= floor && !latest.contains(where: { (commit.first...commit.last).contains($0) }) {
+                try? await client.deleteObject(bucket: bucket, key: commit.key)
+            } else {
+                kept.append(commit)
+            }
         }
+        state.commits = kept
         states[connector] = state
     }
 

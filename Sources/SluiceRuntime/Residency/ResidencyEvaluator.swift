@@ -29,7 +29,8 @@ public struct ResidencyDecision: Sendable, Hashable, CustomStringConvertible {
         return switch result {
         case .pass:
             "\(subject): location \(evidence.location) in \(regionFound ?? "?") (\(levelFound?.rawValue ?? "?")) allowed"
-        case .violation, .unverifiable: "\(subject): \(reason ?? result.rawValue)"
+        case .violation, .unverifiable:
+            (connector.map { "connector \($0): " } ?? "") + (reason ?? "\(subject): \(result.rawValue)")
         }
     }
 
