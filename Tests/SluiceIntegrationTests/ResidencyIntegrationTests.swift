@@ -214,5 +214,74 @@ extension Integration {
             #expect(report.broken?.partition == ["table": "t1"])
             try await fixture.tearDown()
         }
+
+        @Test("a running sink whose checkpoint location stops verifying FAILS with the reason; commits stop")
+        func runningTaskFails() async throws {
+            let fixture = try await ResidencyFixture.make()
+            try await fixture.setRegion("eu-central-1")
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-sov-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let policy = directory.appendingPathComponent("policy.json").path
+            try #"{"mode": "enforce", "default": {"allowedRegions": ["eu-central-1"], "minimumLevel": "attested"}}"#
+                .write(toFile: policy, atomically: true, encoding: .utf8)
+            var settings: [String: String] = [
+                "bootstrap.servers": try TestStack.value("SLUICE_KAFKA_BOOTSTRAP"), "offset.flush.interval.ms": "300",
+                "offset.storage.file.filename": directory.appendingPathComponent("offsets.json").path,
+                "task.restart.enable": "false", "consumer.session.timeout.ms": "6000", "consumer.heartbeat.interval.ms": "500",
+                "consumer.max.poll.interval.ms": "10000", "state.sink-checkpoints.location": "pg-eu",
+                "residency.policy.file": policy, "residency.verification.ttl.ms": "1000",
+            ]
+            for (key, value) in try fixture.postgresLocation.settings { settings["locations.pg-eu.\(key)"] = value }
+            settings["locations.pg-eu.kind"] = "postgres"
+            settings["locations.pg-eu.region"] = "eu-central-1"
+            let worker = try WorkerConfig(settings: settings, environment: [:], hostDescription: "sov-worker")
+            var registry = PluginRegistry.builtIn()
+            try registry.register(PluginManifest(name: "test", connectors: [FlakySinkConnector.plugin]), origin: "test")
+            let topic = TestStack.unique("sov-sink")
+            let name = "\(topic)-sink"
+            let connector = [
+                "name": name, "connector.class": "test.FlakySink", "topics": topic, "value.converter": "JsonConverter",
+                "value.converter.schemas.enable": "false",
+            ]
+            let producer = try await KafkaProducer(configuration: try TestStack.kafka(), logger: logger)
+            let fallback = try FileCheckpointStore(path: worker.offsetStorageFile, location: .init(name: "file", kind: "file"))
+            let store = try await CheckpointPlacement.open(
+                worker: worker, connectors: [connector], fallback: fallback, producer: producer, logger: logger)
+            let herder = StandaloneHerder(
+                worker: worker, registry: registry, store: store, producer: producer,
+                kafka: KafkaConfiguration(bootstrapServers: worker.bootstrapServers, settings: worker.consumerSettings),
+                logger: logger)
+            let admin = try await KafkaAdmin(configuration: try TestStack.kafka(), logger: logger)
+            try await admin.createTopic(.init(name: topic, partitions: 1))
+            func produce(_ range: Range<Int>) async throws {
+                _ = try await producer.send(
+                    batch: range.map { KafkaProducerRecord(topic: topic, partition: 0, value: Array(#"{"n":\#($0)}"#.utf8)) })
+            }
+            try await produce(0..<20)
+            try await herder.put(connector)
+            let pg = try await PostgresCheckpointStore(
+                configuration: try fixture.postgresLocation.postgresConfiguration(), schema: "sluice_state", table: "checkpoints",
+                location: .init(name: "pg-eu", kind: "postgres"), logger: logger)
+            try await TestStack.eventually(timeout: .seconds(60), "20 records committed to the Postgres location") {
+                try await pg.offsets(connector: name).values.first?["kafka_offset"] == .int(20)
+            }
+            #expect(CheckpointChain.verify(try await pg.history(connector: name)).isIntact)
+
+            // Within the TTL (1 s) a commit may still use the last verification; after it, none may.
+            try await fixture.setRegion("us-east-1")
+            try await Task.sleep(for: .milliseconds(1200))
+            try await produce(20..<40)
+            try await TestStack.eventually(timeout: .seconds(30), "task FAILED on the residency check") {
+                await herder.status(name)?.tasks.first?.state == .failed
+            }
+            let trace = await herder.status(name)?.tasks.first?.trace ?? ""
+            #expect(trace.contains("residency violation"), "\(trace)")
+            #expect(trace.contains("state class sink-checkpoints at location pg-eu"))
+            let committed = try await pg.offsets(connector: name).values.first?["kafka_offset"]
+            #expect(committed == .int(20), "nothing committed after the region changed")
+            await herder.stopAll()
+            try await producer.close()
+            try await fixture.tearDown()
+        }
     }
 }
