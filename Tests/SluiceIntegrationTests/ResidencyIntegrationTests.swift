@@ -285,3 +285,66 @@ extension Integration {
         }
     }
 }
+
+extension Integration.ResidencyIntegrationTests {
+    @Test("migration Kafka topic → Postgres and back: identical offsets and head, commits continue, rollback copies the rest")
+    func kafkaToPostgres() async throws {
+        let fixture = try await ResidencyFixture.make()
+        try await fixture.setRegion("eu-central-1")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-mig-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var settings: [String: String] = [
+            "bootstrap.servers": try TestStack.value("SLUICE_KAFKA_BOOTSTRAP"),
+            "offset.storage.file.filename": directory.appendingPathComponent("offsets.json").path,
+            "locations.kafka-eu.kind": "kafka", "locations.kafka-eu.region": "eu-central-1",
+            "locations.kafka-eu.cluster.id": try TestStack.value("SLUICE_KAFKA_CLUSTER_ID"),
+            "locations.kafka-eu.topic": TestStack.unique("sov-mig-offsets"), "locations.kafka-eu.topic.partitions": "3",
+            "locations.pg-eu.kind": "postgres", "locations.pg-eu.region": "eu-central-1",
+            "state.source-offsets.location": "kafka-eu",
+        ]
+        for (key, value) in try fixture.postgresLocation.settings { settings["locations.pg-eu.\(key)"] = value }
+        let worker = try WorkerConfig(settings: settings, environment: [:], hostDescription: "mig")
+        let policy = try ResidencyPolicy.parse(
+            #"{"default": {"allowedRegions": ["eu-central-1"], "minimumLevel": "verified"}}"#)
+        let verifier = try self.verifier
+        let producer = try await KafkaProducer(configuration: try TestStack.kafka(), logger: logger)
+        let logger = self.logger
+        let migration = CheckpointMigration(
+            worker: worker, policy: policy, logger: logger, verifier: { await verifier.verify($0) },
+            open: { try await CheckpointStoreFactory.make($0, worker: worker, producer: producer, logger: logger) })
+        let kafka = try await CheckpointStoreFactory.make(
+            worker.locations.byName["kafka-eu"]!, worker: worker, producer: producer, logger: logger)
+        let provenance = CommitProvenance(workerID: "w", taskID: 0)
+        for index in 1...9 {
+            try await kafka.commit(
+                connector: "cdc", offsets: [(["slot": .string("s\(index % 3)")], ["lsn": .int(Int64(index))])],
+                provenance: provenance)
+        }
+        let connector = ["name": "cdc", "connector.class": "x"]
+        let dry = try await migration.run(connector: connector, to: "pg-eu", dryRun: true, rollback: false)
+        #expect(!dry.switched)
+        #expect(dry.targetDecision?.passed == true)
+        let report = try await migration.run(connector: connector, to: "pg-eu", dryRun: false, rollback: false)
+        #expect(report.switched)
+        #expect(report.offsetsIdentical)
+        #expect(report.partitions.count == 3)
+        #expect(report.sourceHead == report.targetHead)
+        #expect(try CheckpointPlacement.location(worker: worker, connector: connector).1?.name == "pg-eu")
+
+        let pg = try await CheckpointStoreFactory.make(
+            worker.locations.byName["pg-eu"]!, worker: worker, producer: producer, logger: logger)
+        try await pg.commit(connector: "cdc", offsets: [(["slot": "s0"], ["lsn": 10])], provenance: provenance)
+        #expect(try await pg.history(connector: "cdc").last?.sequence == 10)
+
+        let back = try await migration.run(connector: connector, to: nil, dryRun: false, rollback: true)
+        #expect(back.copiedEntries == 1)
+        #expect(back.offsetsIdentical)
+        let reopened = try await CheckpointStoreFactory.make(
+            worker.locations.byName["kafka-eu"]!, worker: worker, producer: producer, logger: logger)
+        #expect(try await reopened.offsets(connector: "cdc")[["slot": "s0"]] == ["lsn": 10])
+        #expect(CheckpointChain.verify(try await reopened.history(connector: "cdc")).head == back.sourceHead)
+        #expect(try CheckpointPlacement.location(worker: worker, connector: connector).1?.name == "kafka-eu")
+        try await producer.close()
+        try await fixture.tearDown()
+    }
+}

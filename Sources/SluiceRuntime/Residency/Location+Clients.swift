@@ -82,8 +82,10 @@ public enum CheckpointStoreFactory {
                 prefix: location["prefix"] ?? "checkpoints/", location: location.checkpointLocation, historyLimit: limit)
         case .kafka:
             let kafka = location.kafkaConfiguration(defaultBootstrap: worker.bootstrapServers, settings: worker.consumerSettings)
+            // The worker's producer only reaches the worker's brokers.
+            let sameBrokers = location["bootstrap.servers"].map { $0 == worker.bootstrapServers } ?? true
             let producer =
-                if let producer { producer } else {
+                if let producer, sameBrokers { producer } else {
                     try await KafkaProducer(
                         configuration: location.kafkaConfiguration(
                             defaultBootstrap: worker.bootstrapServers, settings: worker.producerSettings), logger: logger)
