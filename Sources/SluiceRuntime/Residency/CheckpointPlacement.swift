@@ -53,39 +53,67 @@ public enum CheckpointPlacement {
         worker: WorkerConfig, connectors: [[String: String]], fallback: any CheckpointStore, producer: KafkaProducer?,
         logger: Logger
     ) async throws -> RoutingCheckpointStore {
-        let router = RoutingCheckpointStore(fallback: fallback)
-        let policy = try worker.residencyPolicyFile.map { path throws(ResidencyPolicyError) in
+        let placer = try CheckpointPlacer(worker: worker, fallback: fallback, producer: producer, logger: logger)
+        for config in connectors { try await placer.place(connector: config) }
+        return placer.router
+    }
+}
+
+/// Places connectors' checkpoints at their locations as connectors are added: opens each
+/// location's store once, wraps it in a `ResidencyGuardedStore` per state class, and routes the
+/// connector there. A herder that creates connectors at run time (REST) calls `place` before
+/// starting the connector's tasks.
+public actor CheckpointPlacer {
+    public nonisolated let router: RoutingCheckpointStore
+    let worker: WorkerConfig
+    let producer: KafkaProducer?
+    let logger: Logger
+    let policy: ResidencyPolicy?
+    let verifier: LocationVerifier
+    private var opened: [String: any CheckpointStore] = [:]
+    private var guarded: [String: ResidencyGuardedStore] = [:]
+
+    public init(worker: WorkerConfig, fallback: any CheckpointStore, producer: KafkaProducer?, logger: Logger) throws {
+        self.router = RoutingCheckpointStore(fallback: fallback)
+        self.worker = worker
+        self.producer = producer
+        self.logger = logger
+        self.policy = try worker.residencyPolicyFile.map { path throws(ResidencyPolicyError) in
             try ResidencyPolicy.load(path: path)
         }
-        let verifier = LocationVerifier(defaultBootstrap: worker.bootstrapServers, logger: logger)
-        var opened: [String: any CheckpointStore] = [:]
-        var guarded: [String: ResidencyGuardedStore] = [:]
-        for config in connectors {
-            guard let name = config["name"] else { continue }
-            let (stateClass, location) = try Self.location(worker: worker, connector: config)
-            guard let location else { continue }
-            let key = "\(location.name)/\(stateClass.rawValue)"
-            if guarded[key] == nil {
-                let store: any CheckpointStore
-                if let existing = opened[location.name] {
-                    store = existing
-                } else {
-                    store = try await CheckpointStoreFactory.make(location, worker: worker, producer: producer, logger: logger)
-                    opened[location.name] = store
-                }
-                guarded[key] = ResidencyGuardedStore(
-                    inner: store, location: location, stateClass: stateClass, policy: policy,
-                    ttl: worker.residencyVerificationTTL, logger: logger, verify: { await verifier.verify($0) })
+        self.verifier = LocationVerifier(defaultBootstrap: worker.bootstrapServers, logger: logger)
+    }
+
+    /// Routes `config`'s connector to its checkpoint location's guarded store (no-op when it has
+    /// none); returns that store.
+    @discardableResult
+    public func place(connector config: [String: String]) async throws -> ResidencyGuardedStore? {
+        guard let name = config["name"] else { return nil }
+        let (stateClass, location) = try CheckpointPlacement.location(worker: worker, connector: config)
+        guard let location else { return nil }
+        let key = "\(location.name)/\(stateClass.rawValue)"
+        if guarded[key] == nil {
+            let store: any CheckpointStore
+            if let existing = opened[location.name] {
+                store = existing
+            } else {
+                store = try await CheckpointStoreFactory.make(location, worker: worker, producer: producer, logger: logger)
+                opened[location.name] = store
             }
-            await router.route(connector: name, to: guarded[key]!)
-            logger.info(
-                "checkpoint location",
-                metadata: [
-                    "connector": "\(name)", "state_class": "\(stateClass.rawValue)", "location": "\(location.name)",
-                    "kind": "\(location.kind.rawValue)", "region": "\(location.region ?? "")",
-                ])
+            let verifier = self.verifier
+            guarded[key] = ResidencyGuardedStore(
+                inner: store, location: location, stateClass: stateClass, policy: policy, ttl: worker.residencyVerificationTTL,
+                logger: logger, verify: { await verifier.verify($0) })
         }
-        return router
+        let store = guarded[key]!
+        await router.route(connector: name, to: store)
+        logger.info(
+            "checkpoint location",
+            metadata: [
+                "connector": "\(name)", "state_class": "\(stateClass.rawValue)", "location": "\(location.name)",
+                "kind": "\(location.kind.rawValue)", "region": "\(location.region ?? "")",
+            ])
+        return store
     }
 }
 
