@@ -69,11 +69,12 @@ let package = Package(
         .target(
             name: "SluiceRuntime",
             dependencies: [
-                "SluiceKafka", "SluiceHTTP", "SluiceSupport", "SluiceTransforms",
+                "SluiceKafka", "SluicePostgres", "SluiceHTTP", "SluiceSupport", "SluiceTransforms",
                 .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .target(

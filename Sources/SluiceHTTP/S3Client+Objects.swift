@@ -175,3 +175,22 @@ extension S3Client {
             body: body, operation: "PutBucketTagging")
     }
 }
+
+extension S3Client {
+    /// Creates a bucket (in `region` when given: `CreateBucketConfiguration/LocationConstraint`).
+    /// An existing bucket owned by the caller is not an error.
+    public func createBucket(bucket: String, region: String? = nil) async throws(S3Error) {
+        let body =
+            region.map {
+                Data(
+                    ("<CreateBucketConfiguration><LocationConstraint>\(xmlEscape($0))</LocationConstraint>"
+                        + "</CreateBucketConfiguration>").utf8)
+            } ?? Data()
+        _ = try await perform("PUT", bucket: bucket, body: body, accept: [409], operation: "CreateBucket")
+    }
+
+    /// Deletes an empty bucket (no error when it does not exist).
+    public func deleteBucket(bucket: String) async throws(S3Error) {
+        _ = try await perform("DELETE", bucket: bucket, accept: [404], operation: "DeleteBucket")
+    }
+}

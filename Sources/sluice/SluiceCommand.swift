@@ -9,8 +9,8 @@ struct SluiceCommand: AsyncParsableCommand {
         abstract: "A Kafka Connect-style connector runtime with sovereign checkpointing.",
         version: SluiceVersion.current,
         subcommands: [
-            WorkerCommand.self, ConnectorsCommand.self, PluginsCommand.self, CredentialsCommand.self, CheckCommand.self,
-            VersionCommand.self,
+            WorkerCommand.self, ConnectorsCommand.self, PluginsCommand.self, CredentialsCommand.self, ResidencyCommand.self,
+            CheckpointsCommand.self, CheckCommand.self, VersionCommand.self,
         ]
     )
 }

@@ -38,6 +38,14 @@ public struct WorkerConfig: Sendable {
     public var configStorageFile: String
     /// The REST listener, TLS and authentication (`listeners`, `rest.*`).
     public var rest: RESTSettings
+    /// Named locations (`locations.<name>.*`) and state-class defaults (`state.<class>.location`).
+    public var locations: Locations
+    /// Entries of history kept per connector by stores that can bound it (`checkpoint.history.max`).
+    public var checkpointHistoryMax: Int
+    /// How long a location's verification is trusted before a commit re-verifies it.
+    public var residencyVerificationTTL: Duration
+    /// The residency policy file checked at task start and on every commit (`residency.policy.file`).
+    public var residencyPolicyFile: String?
 
     /// The worker keys and their documentation.
     public static let definition = ConfigDef()
@@ -103,6 +111,19 @@ public struct WorkerConfig: Sendable {
             "config.storage.file", .string, default: "/tmp/sluice.connectors.json", importance: .high,
             documentation: "File keeping every connector's raw config and target state across restarts."
         )
+        .define(
+            "checkpoint.history.max", .int, default: "1000", validator: .range(min: 1, max: nil), importance: .low,
+            documentation: "Checkpoint entries (hash chain history) kept per connector by stores that can bound it."
+        )
+        .define(
+            "residency.verification.ttl.ms", .long, default: "60000", validator: .range(min: 0, max: nil),
+            importance: .medium,
+            documentation: "How long a location's region verification is trusted before a commit re-verifies it."
+        )
+        .define(
+            "residency.policy.file", .string, default: "", importance: .medium,
+            documentation: "Residency policy (JSON) enforced at task start and on every checkpoint commit; empty: none."
+        )
         .merging(RESTSettings.definition)
 
     static let passThroughPrefixes = [
@@ -123,7 +144,8 @@ public struct WorkerConfig: Sendable {
         }
         for key in settings.keys.sorted()
         where Self.definition.key(key) == nil && !Self.passThroughPrefixes.contains(where: { key.hasPrefix($0) })
-            && !key.hasPrefix("config.providers.")
+            && !key.hasPrefix("config.providers.") && !key.hasPrefix("locations.")
+            && !(key.hasPrefix("state.") && key.hasSuffix(".location"))
         {
             problems.append(
                 (
@@ -131,9 +153,12 @@ public struct WorkerConfig: Sendable {
                     "unknown worker setting \(key); known settings: \(Self.definition.keys.map(\.name).joined(separator: ", "))"
                 ))
         }
+        let (locations, locationProblems) = Locations.parse(settings)
+        problems += locationProblems
         let parsed: ParsedConfig
         do throws(ConfigException) {
-            parsed = try Self.definition.parse(settings)
+            parsed = try Self.definition.parse(
+                settings.filter { !$0.key.hasPrefix("locations.") && !$0.key.hasPrefix("state.") })
         } catch {
             throw ConfigException(problems: problems + error.problems.map { ($0.key, $0.message) })
         }
@@ -169,5 +194,10 @@ public struct WorkerConfig: Sendable {
         taskRestartMaxBackoff = .milliseconds(parsed.int("task.restart.backoff.max.ms"))
         configStorageFile = parsed.string("config.storage.file") ?? ""
         rest = try RESTSettings(parsed)
+        self.locations = locations
+        checkpointHistoryMax = parsed.int("checkpoint.history.max")
+        residencyVerificationTTL = .milliseconds(parsed.int("residency.verification.ttl.ms"))
+        let policy = parsed.string("residency.policy.file") ?? ""
+        residencyPolicyFile = policy.isEmpty ? nil : policy
     }
 }

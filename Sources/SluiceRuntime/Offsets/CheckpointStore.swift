@@ -27,7 +27,8 @@ public struct CommitProvenance: Sendable, Hashable {
     }
 }
 
-/// One committed offset with its provenance.
+/// One committed offset with its provenance, linked into its connector's hash chain
+/// (`CheckpointChain` documents the canonical form the hash covers).
 public struct CheckpointEntry: Sendable, Hashable {
     public var connector: String
     public var partition: JSONObject
@@ -40,6 +41,26 @@ public struct CheckpointEntry: Sendable, Hashable {
     /// Milliseconds since the Unix epoch.
     public var time: Int64
     public var location: String
+    /// The `hash` of the connector's previous entry (`""` for the first entry of a chain).
+    public var previousHash: String
+    /// SHA-256 (lowercase hex) of this entry's canonical JSON, which includes `previousHash`.
+    public var hash: String
+
+    public init(
+        connector: String, partition: JSONObject, offset: JSONObject?, workerID: String, taskID: Int?, sequence: Int64,
+        time: Int64, location: String, previousHash: String = "", hash: String = ""
+    ) {
+        self.connector = connector
+        self.partition = partition
+        self.offset = offset
+        self.workerID = workerID
+        self.taskID = taskID
+        self.sequence = sequence
+        self.time = time
+        self.location = location
+        self.previousHash = previousHash
+        self.hash = hash
+    }
 
     /// Kafka Connect's offsets-topic key: `["connector",{partition}]`.
     public var kafkaConnectKey: JSONValue { .array([.string(connector), .object(partition)]) }
@@ -51,9 +72,15 @@ public protocol CheckpointStore: Sendable {
     var location: CheckpointLocation { get }
     /// The latest offset per source partition of `connector`.
     func offsets(connector: String) async throws -> [JSONObject: JSONObject]
-    /// Durably records `offsets` (partition → offset, `nil` to remove).
+    /// Durably records `offsets` (partition → offset, `nil` to remove), each as one hash-chained entry.
     func commit(connector: String, offsets: [(partition: JSONObject, offset: JSONObject?)], provenance: CommitProvenance)
         async throws
+    /// The retained entries of `connector`'s chain (bounded by `checkpoint.history.max`), oldest first.
+    func history(connector: String) async throws -> [CheckpointEntry]
+    /// Writes entries exactly as given (sequence, provenance and hashes kept), for import and
+    /// migration. Refused when the store already holds an entry of the connector at or after the
+    /// first imported sequence.
+    func importEntries(connector: String, entries: [CheckpointEntry]) async throws
 }
 
 /// A checkpoint store failure, naming the location.
@@ -61,4 +88,16 @@ public struct CheckpointStoreError: Error, Sendable, CustomStringConvertible {
     public var location: String
     public var message: String
     public var description: String { "checkpoint store \(location): \(message)" }
+}
+
+extension CheckpointStoreError {
+    public init(location: String, _ message: String) {
+        self.location = location
+        self.message = message
+    }
+}
+
+/// How much history a store keeps per connector (`checkpoint.history.max`).
+public enum CheckpointHistory {
+    public static let defaultLimit = 1000
 }

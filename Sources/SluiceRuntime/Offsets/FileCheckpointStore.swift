@@ -7,22 +7,31 @@ import SluiceConnectSDK
 /// new state, never a torn file.
 ///
 /// File shape: `{"version":1,"entries":[{"key":["connector",{partition}],"offset":{…},"sequence":n,
-/// "worker":"…","task":0,"time":ms,"location":"…"}]}` — the key is Kafka Connect's offsets-topic key.
+/// "worker":"…","task":0,"time":ms,"location":"…","previousHash":"…","hash":"…"}],"history":[entry…]}`
+/// — the key is Kafka Connect's offsets-topic key; `history` holds the last `historyLimit` entries
+/// of each connector's hash chain in `CheckpointEntry.json` form (tombstones included).
 public actor FileCheckpointStore: CheckpointStore {
     public nonisolated let location: CheckpointLocation
     public let path: String
+    public let historyLimit: Int
     private var entries: [String: CheckpointEntry] = [:]
-    private var sequences: [String: Int64] = [:]
+    private var histories: [String: [CheckpointEntry]] = [:]
+    private var chains: [String: CheckpointChain] = [:]
 
-    public init(path: String, location: CheckpointLocation) throws {
+    public init(path: String, location: CheckpointLocation, historyLimit: Int = CheckpointHistory.defaultLimit) throws {
         self.path = path
         self.location = location
+        self.historyLimit = max(1, historyLimit)
         if FileManager.default.fileExists(atPath: path) {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            let loaded = try Self.decode(Array(data), path: path, location: location.name)
+            let (loaded, history) = try Self.decode(Array(data), path: path, location: location.name)
             for entry in loaded {
                 entries[entry.kafkaConnectKey.jsonString] = entry
-                sequences[entry.connector] = max(sequences[entry.connector] ?? 0, entry.sequence)
+                if entry.sequence > (chains[entry.connector]?.sequence ?? 0) { chains[entry.connector] = .init(after: entry) }
+            }
+            for entry in history {
+                histories[entry.connector, default: []].append(entry)
+                if entry.sequence > (chains[entry.connector]?.sequence ?? 0) { chains[entry.connector] = .init(after: entry) }
             }
         }
     }
@@ -40,31 +49,50 @@ public actor FileCheckpointStore: CheckpointStore {
         entries.values.sorted { ($0.connector, $0.sequence) < ($1.connector, $1.sequence) }
     }
 
+    public func history(connector: String) -> [CheckpointEntry] { histories[connector] ?? [] }
+
     public func commit(connector: String, offsets: [(partition: JSONObject, offset: JSONObject?)], provenance: CommitProvenance)
         throws
     {
         guard !offsets.isEmpty else { return }
-        var updated = entries
-        var sequence = sequences[connector] ?? 0
+        var chain = chains[connector] ?? CheckpointChain()
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        for (partition, offset) in offsets {
-            sequence += 1
-            let entry = CheckpointEntry(
-                connector: connector, partition: partition, offset: offset, workerID: provenance.workerID,
-                taskID: provenance.taskID,
-                sequence: sequence, time: now, location: location.name)
-            if offset == nil {
+        let sealed = offsets.map { partition, offset in
+            chain.append(
+                connector: connector, partition: partition, offset: offset, provenance: provenance, time: now,
+                location: location.name)
+        }
+        try apply(connector: connector, sealed, chain: chain)
+    }
+
+    public func importEntries(connector: String, entries imported: [CheckpointEntry]) throws {
+        let sorted = imported.sorted { $0.sequence < $1.sequence }
+        var chain = chains[connector] ?? CheckpointChain()
+        try sorted.checkImport(after: chain, connector: connector, location: location.name)
+        for entry in sorted { chain.advance(past: entry) }
+        try apply(connector: connector, sorted, chain: chain)
+    }
+
+    private func apply(connector: String, _ sealed: [CheckpointEntry], chain: CheckpointChain) throws {
+        var updated = entries
+        for entry in sealed {
+            if entry.offset == nil {
                 updated.removeValue(forKey: entry.kafkaConnectKey.jsonString)
             } else {
                 updated[entry.kafkaConnectKey.jsonString] = entry
             }
         }
-        try write(updated.values.sorted { ($0.connector, $0.sequence) < ($1.connector, $1.sequence) })
+        var updatedHistories = histories
+        updatedHistories[connector] = ((updatedHistories[connector] ?? []) + sealed).bounded(to: historyLimit)
+        try write(
+            updated.values.sorted { ($0.connector, $0.sequence) < ($1.connector, $1.sequence) },
+            history: updatedHistories.keys.sorted().flatMap { updatedHistories[$0] ?? [] })
         entries = updated
-        sequences[connector] = sequence
+        histories = updatedHistories
+        chains[connector] = chain
     }
 
-    private func write(_ list: [CheckpointEntry]) throws {
+    private func write(_ list: [CheckpointEntry], history: [CheckpointEntry]) throws {
         var object = JSONObject()
         object["version"] = .int(1)
         object["entries"] = .array(
@@ -77,12 +105,17 @@ public actor FileCheckpointStore: CheckpointStore {
                 item["task"] = entry.taskID.map { .int(Int64($0)) } ?? .null
                 item["time"] = .int(entry.time)
                 item["location"] = .string(entry.location)
+                item["previousHash"] = .string(entry.previousHash)
+                item["hash"] = .string(entry.hash)
                 return .object(item)
             })
+        object["history"] = .array(history.map(\.json))
         try AtomicFile.write(JSONValue.object(object).jsonBytes, to: path, location: location.name)
     }
 
-    static func decode(_ bytes: [UInt8], path: String, location: String) throws -> [CheckpointEntry] {
+    static func decode(_ bytes: [UInt8], path: String, location: String) throws -> (
+        entries: [CheckpointEntry], history: [CheckpointEntry]
+    ) {
         let root: JSONValue
         do {
             root = try JSONValue.parse(bytes)
@@ -94,7 +127,7 @@ public actor FileCheckpointStore: CheckpointStore {
         guard root["version"]?.intValue == 1, let items = root["entries"]?.arrayValue else {
             throw CheckpointStoreError(location: location, message: "\(path) is not a Sluice offsets file (expected version 1)")
         }
-        return try items.map { item in
+        let entries = try items.map { item in
             guard let key = item["key"]?.arrayValue, key.count == 2, let connector = key[0].stringValue,
                 let partition = key[1].objectValue,
                 let sequence = item["sequence"]?.intValue
@@ -103,8 +136,16 @@ public actor FileCheckpointStore: CheckpointStore {
                 connector: connector, partition: partition, offset: item["offset"]?.objectValue,
                 workerID: item["worker"]?.stringValue ?? "",
                 taskID: item["task"]?.intValue.map { Int($0) }, sequence: sequence, time: item["time"]?.intValue ?? 0,
-                location: item["location"]?.stringValue ?? location)
+                location: item["location"]?.stringValue ?? location, previousHash: item["previousHash"]?.stringValue ?? "",
+                hash: item["hash"]?.stringValue ?? "")
         }
+        let history = try (root["history"]?.arrayValue ?? []).map { item in
+            guard let entry = CheckpointEntry(json: item) else {
+                throw CheckpointStoreError(location: location, "\(path) has a malformed history entry: \(item.jsonString)")
+            }
+            return entry
+        }
+        return (entries, history)
     }
 }
 

@@ -6,7 +6,10 @@ import SluiceKafka
 /// A checkpoint store in a compacted Kafka topic, in Kafka Connect's offsets-topic format: key
 /// `["connector",{partition}]`, value the offset object (null removes it), both JSON. Existing
 /// Kafka Connect tooling reads and writes it unchanged; Sluice adds its provenance as record
-/// headers (`sluice.worker`, `sluice.task`, `sluice.sequence`, `sluice.location`).
+/// headers (`sluice.worker`, `sluice.task`, `sluice.sequence`, `sluice.location`, `sluice.time`,
+/// `sluice.previous-hash`, `sluice.hash`), which carry the connector's hash chain
+/// (`CheckpointChain`). The history is the topic itself (compaction removes superseded records,
+/// so a verify may see gaps); in memory the last `historyLimit` entries per connector are kept.
 ///
 /// On open the whole topic is read to its end; afterwards this worker is the only writer
 /// (standalone), so the in-memory view plus its own acknowledged writes is the current state.
@@ -15,15 +18,18 @@ public actor KafkaCheckpointStore: CheckpointStore {
     public nonisolated let location: CheckpointLocation
     public let topic: String
     private let producer: KafkaProducer
+    public let historyLimit: Int
     private var offsets: [String: [JSONObject: JSONObject]] = [:]
-    private var sequences: [String: Int64] = [:]
+    private var chains: [String: CheckpointChain] = [:]
+    private var histories: [String: [CheckpointEntry]] = [:]
 
     /// Opens (creating it compacted if needed) and reads the offsets topic.
     public init(
         topic: String, partitions: Int32, replicationFactor: Int32, kafka: KafkaConfiguration, producer: KafkaProducer,
-        location: CheckpointLocation, logger: Logger
+        location: CheckpointLocation, logger: Logger, historyLimit: Int = CheckpointHistory.defaultLimit
     ) async throws {
         self.topic = topic
+        self.historyLimit = max(1, historyLimit)
         self.producer = producer
         self.location = location
         // Admin requests need only the brokers; consumer settings would draw librdkafka warnings.
@@ -58,11 +64,23 @@ public actor KafkaCheckpointStore: CheckpointStore {
             } else {
                 offsets[connector]?.removeValue(forKey: partition)
             }
-            if let header = record.headers.first(where: { $0.key == "sluice.sequence" })?.value,
-                let sequence = Int64(String(decoding: header, as: UTF8.self))
-            {
-                sequences[connector] = max(sequences[connector] ?? 0, sequence)
+            func header(_ name: String) -> String? {
+                record.headers.last { $0.key == name }?.value.map { String(decoding: $0, as: UTF8.self) }
             }
+            if let sequence = header("sluice.sequence").flatMap({ Int64($0) }) {
+                let entry = CheckpointEntry(
+                    connector: connector, partition: partition,
+                    offset: record.value.flatMap { try? JSONValue.parse($0).objectValue },
+                    workerID: header("sluice.worker") ?? "",
+                    taskID: header("sluice.task").flatMap { Int($0) }, sequence: sequence,
+                    time: header("sluice.time").flatMap { Int64($0) } ?? 0, location: header("sluice.location") ?? location.name,
+                    previousHash: header("sluice.previous-hash") ?? "", hash: header("sluice.hash") ?? "")
+                histories[connector, default: []].append(entry)
+                if sequence > (chains[connector]?.sequence ?? 0) { chains[connector] = .init(after: entry) }
+            }
+        }
+        for (connector, history) in histories {
+            histories[connector] = history.sorted { $0.sequence < $1.sequence }.bounded(to: self.historyLimit)
         }
         logger.info(
             "offsets topic loaded",
@@ -77,32 +95,55 @@ public actor KafkaCheckpointStore: CheckpointStore {
         async throws
     {
         guard !changes.isEmpty else { return }
-        var sequence = sequences[connector] ?? 0
-        let records = changes.map { change -> KafkaProducerRecord in
-            sequence += 1
+        var chain = chains[connector] ?? CheckpointChain()
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let sealed = changes.map { change in
+            chain.append(
+                connector: connector, partition: change.partition, offset: change.offset, provenance: provenance, time: now,
+                location: location.name)
+        }
+        try await write(connector: connector, sealed, chain: chain)
+    }
+
+    public func history(connector: String) -> [CheckpointEntry] { histories[connector] ?? [] }
+
+    public func importEntries(connector: String, entries imported: [CheckpointEntry]) async throws {
+        let sorted = imported.sorted { $0.sequence < $1.sequence }
+        var chain = chains[connector] ?? CheckpointChain()
+        try sorted.checkImport(after: chain, connector: connector, location: location.name)
+        for entry in sorted { chain.advance(past: entry) }
+        try await write(connector: connector, sorted, chain: chain)
+    }
+
+    private func write(connector: String, _ sealed: [CheckpointEntry], chain: CheckpointChain) async throws {
+        let records = sealed.map { entry -> KafkaProducerRecord in
             var headers = [
-                KafkaHeader(key: "sluice.worker", value: Array(provenance.workerID.utf8)),
-                KafkaHeader(key: "sluice.sequence", value: Array(String(sequence).utf8)),
-                KafkaHeader(key: "sluice.location", value: Array(location.name.utf8)),
+                KafkaHeader(key: "sluice.worker", value: Array(entry.workerID.utf8)),
+                KafkaHeader(key: "sluice.sequence", value: Array(String(entry.sequence).utf8)),
+                KafkaHeader(key: "sluice.location", value: Array(entry.location.utf8)),
+                KafkaHeader(key: "sluice.time", value: Array(String(entry.time).utf8)),
+                KafkaHeader(key: "sluice.previous-hash", value: Array(entry.previousHash.utf8)),
+                KafkaHeader(key: "sluice.hash", value: Array(entry.hash.utf8)),
             ]
-            if let task = provenance.taskID { headers.append(KafkaHeader(key: "sluice.task", value: Array(String(task).utf8))) }
-            let key = JSONValue.array([.string(connector), .object(change.partition)]).jsonBytes
+            if let task = entry.taskID { headers.append(KafkaHeader(key: "sluice.task", value: Array(String(task).utf8))) }
             return KafkaProducerRecord(
-                topic: topic, key: key, value: change.offset.map { JSONValue.object($0).jsonBytes }, headers: headers)
+                topic: topic, key: entry.kafkaConnectKey.jsonBytes, value: entry.offset.map { JSONValue.object($0).jsonBytes },
+                headers: headers)
         }
         do {
             _ = try await producer.send(batch: records)
         } catch {
             throw CheckpointStoreError(location: location.name, message: "writing offsets to \(topic) failed: \(error)")
         }
-        for change in changes {
-            if let offset = change.offset {
-                offsets[connector, default: [:]][change.partition] = offset
+        for entry in sealed {
+            if let offset = entry.offset {
+                offsets[connector, default: [:]][entry.partition] = offset
             } else {
-                offsets[connector]?.removeValue(forKey: change.partition)
+                offsets[connector]?.removeValue(forKey: entry.partition)
             }
         }
-        sequences[connector] = sequence
+        histories[connector] = ((histories[connector] ?? []) + sealed).bounded(to: historyLimit)
+        chains[connector] = chain
     }
 
     /// Every record of `topic`, from the beginning to the high watermarks at the time of the call.

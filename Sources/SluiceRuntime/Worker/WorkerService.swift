@@ -41,7 +41,7 @@ public struct WorkerService: Service {
         }
         let kafka = KafkaConfiguration(bootstrapServers: config.bootstrapServers, settings: config.producerSettings)
         let producer = try await KafkaProducer(configuration: kafka, logger: logger)
-        let store: any CheckpointStore
+        var store: any CheckpointStore
         if let topic = config.offsetStorageTopic {
             store = try await KafkaCheckpointStore(
                 topic: topic, partitions: config.offsetStoragePartitions,
@@ -54,6 +54,11 @@ public struct WorkerService: Service {
                 path: config.offsetStorageFile, location: CheckpointLocation(name: "standalone-file", kind: "file"))
         }
         logger.info("checkpoint store", metadata: ["location": "\(store.location.name)", "kind": "\(store.location.kind)"])
+        if !config.locations.isEmpty {
+            // Connectors whose checkpoints have a location (state.<class>.location) use its guarded store.
+            store = try await CheckpointPlacement.open(
+                worker: config, connectors: connectors, fallback: store, producer: producer, logger: logger)
+        }
         let herder = StandaloneHerder(
             worker: config, registry: registry, store: store, producer: producer, kafka: kafka,
             configStore: ConnectorConfigStore(path: config.configStorageFile),
