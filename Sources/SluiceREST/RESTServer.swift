@@ -32,6 +32,7 @@ public struct RESTServer: Service {
         let router = Router(context: SluiceRequestContext.self)
         router.add(middleware: RequestMiddleware(authenticator: authenticator, logger: logger))
         ConnectorRoutes(herder: herder).register(on: router)
+        ResidencyRoutes(herder: herder).register(on: router)
         WorkerRoutes(herder: herder, kafkaClusterID: kafkaClusterID, levels: levels, metrics: metrics, readiness: readiness)
             .register(on: router)
         var server = HTTPServerBuilder.http1()

@@ -84,6 +84,26 @@ public actor CheckpointPlacer {
         self.verifier = LocationVerifier(defaultBootstrap: worker.bootstrapServers, logger: logger)
     }
 
+    /// Whether a residency policy is loaded (`residency.policy.file`).
+    public nonisolated var hasPolicy: Bool { policy != nil }
+
+    /// Evaluates the worker's state placements and these connectors' against the policy (nil
+    /// without a policy). Verification runs now, against the real endpoints.
+    public func validate(connectors: [[String: String]]) async throws -> ResidencyValidation? {
+        guard let policy else { return nil }
+        let verifier = self.verifier
+        return try await ResidencyValidation.run(worker: worker, policy: policy, connectors: connectors) {
+            await verifier.verify($0)
+        }
+    }
+
+    /// Checks at task start that the connector's checkpoint location still verifies and
+    /// satisfies the policy; throws `ResidencyViolation` (the task FAILS with it) otherwise.
+    public func checkTaskStart(connector: String) async throws {
+        guard let guarded = await router.store(for: connector) as? ResidencyGuardedStore else { return }
+        _ = try await guarded.check(connector: connector, action: "starting a task of")
+    }
+
     /// Routes `config`'s connector to its checkpoint location's guarded store (no-op when it has
     /// none); returns that store.
     @discardableResult

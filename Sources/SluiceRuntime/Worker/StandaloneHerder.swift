@@ -94,6 +94,9 @@ public actor StandaloneHerder {
     let kafka: KafkaConfiguration
     let configStore: ConnectorConfigStore?
     let providers: ConfigProviders
+    /// Places each connector's checkpoints at its location and checks the residency policy
+    /// (nil when the worker defines no locations).
+    public nonisolated let placer: CheckpointPlacer?
     let logger: Logger
     private var connectors: [String: ConnectorHolder] = [:]
     private var mutating = false
@@ -102,7 +105,7 @@ public actor StandaloneHerder {
     public init(
         worker: WorkerConfig, registry: PluginRegistry, store: any CheckpointStore, producer: KafkaProducer,
         kafka: KafkaConfiguration, configStore: ConnectorConfigStore? = nil,
-        providers: ConfigProviders = ConfigProviders(providers: [:]), logger: Logger
+        providers: ConfigProviders = ConfigProviders(providers: [:]), placer: CheckpointPlacer? = nil, logger: Logger
     ) {
         self.worker = worker
         self.registry = registry
@@ -111,6 +114,7 @@ public actor StandaloneHerder {
         self.kafka = kafka
         self.configStore = configStore
         self.providers = providers
+        self.placer = placer
         self.logger = logger
     }
 
@@ -293,6 +297,7 @@ public actor StandaloneHerder {
     }
 
     /// Creates or replaces a connector (`PUT /connectors/{c}/config`); `created` tells which.
+    @discardableResult
     public func put(_ raw: [String: String]) async throws -> (created: Bool, info: ConnectorInfo) {
         try await serialized {
             guard let name = raw["name"], !name.isEmpty else { throw ConfigException(key: "name", "name is required") }
@@ -319,6 +324,8 @@ public actor StandaloneHerder {
     /// Validates, stores and starts a connector. The caller holds the mutation lock.
     private func install(_ raw: [String: String], target: TargetState, topics: [String] = []) async throws {
         let (config, plugin) = try await validate(raw)
+        try await residencyGate(raw)
+        try await placer?.place(connector: raw)
         var holder = ConnectorHolder(
             config: config, plugin: plugin, connector: nil, machine: LifecycleStateMachine(), target: target, tasks: [],
             topics: TopicTracker(topics), reloader: nil)
@@ -333,6 +340,50 @@ public actor StandaloneHerder {
                 "connector": "\(config.name)", "class": "\(plugin.className)", "target": "\(target.rawValue)",
                 "tasks": "\(holder.tasks.count)",
             ])
+    }
+
+    /// Connector create/update enforcement point (DESIGN.md §2): with a residency policy in
+    /// `enforce` mode, a connector whose state would sit in a disallowed or unproven place is
+    /// refused with every violation listed; in `warn` mode the violations are logged.
+    private func residencyGate(_ raw: [String: String]) async throws {
+        guard let placer, placer.hasPolicy, let name = raw["name"] else { return }
+        guard let validation = try await placer.validate(connectors: [raw]) else { return }
+        let failures = validation.decisions.filter { $0.connector == name && !$0.passed }
+        for decision in validation.decisions where decision.connector == name {
+            logger.info(
+                "residency decision",
+                metadata: [
+                    "connector": "\(name)", "action": "create-or-update", "state_class": "\(decision.stateClass.rawValue)",
+                    "location": "\(decision.evidence.location)", "result": "\(decision.result.rawValue)",
+                    "level": "\(decision.levelFound?.rawValue ?? "-")", "evidence": "\(decision.evidence.method)",
+                ])
+        }
+        guard !failures.isEmpty else { return }
+        let listing = failures.map { "- \($0)" }.joined(separator: "\n")
+        guard validation.mode == .enforce else {
+            logger.warning(
+                "residency violations (policy mode warn)", metadata: ["connector": "\(name)", "violations": "\(listing)"])
+            return
+        }
+        throw HerderError.badRequest(
+            "Connector \(name) violates the residency policy (\(failures.count) violation(s)):\n\(listing)")
+    }
+
+    /// The residency decisions for one connector (or, with nil, the worker and every connector);
+    /// nil when no policy is loaded.
+    public func residency(_ name: String?) async throws -> ResidencyValidation? {
+        guard let placer else { return nil }
+        if let name {
+            let holder = try existing(name)
+            return try await placer.validate(connectors: [holder.config.raw])
+        }
+        return try await placer.validate(connectors: connectors.values.map(\.config.raw))
+    }
+
+    /// Dry-runs a proposed connector config against the policy (`POST /residency/validate`).
+    public func validateResidency(_ raw: [String: String]) async throws -> ResidencyValidation? {
+        guard let placer else { return nil }
+        return try await placer.validate(connectors: [raw])
     }
 
     /// Starts a connector's instance and tasks per its target state; a failure to start leaves
@@ -418,7 +469,7 @@ public actor StandaloneHerder {
         if holder.target == .paused { task.control.set(.paused) }
         let environment = TaskEnvironment(
             worker: worker, registry: registry, store: store, producer: producer, kafka: kafka, providers: providers,
-            logger: logger)
+            placer: placer, logger: logger)
         let config = holder.config
         let plugin = holder.plugin
         let topics = holder.topics
@@ -737,6 +788,7 @@ struct TaskEnvironment: Sendable {
     let producer: KafkaProducer
     let kafka: KafkaConfiguration
     let providers: ConfigProviders
+    let placer: CheckpointPlacer?
     let logger: Logger
 
     /// Runs the task, restarting it with capped backoff when it fails (if enabled), until stopped.
@@ -776,6 +828,8 @@ struct TaskEnvironment: Sendable {
         _ holder: StandaloneHerder.TaskHolder, taskConfig: [String: String], config: ConnectorConfig, plugin: ConnectorPlugin,
         connector: any Connector, topics: TopicTracker
     ) async throws {
+        // Task start enforcement point: the checkpoint location must still verify.
+        try await placer?.checkTaskStart(connector: config.name)
         // The task's own placeholders, resolved in memory for this run only.
         let taskConfig = try await providers.resolve(taskConfig).config
         let converters = try RecordConverters(worker: worker, connector: config)

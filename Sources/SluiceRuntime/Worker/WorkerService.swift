@@ -54,15 +54,18 @@ public struct WorkerService: Service {
                 path: config.offsetStorageFile, location: CheckpointLocation(name: "standalone-file", kind: "file"))
         }
         logger.info("checkpoint store", metadata: ["location": "\(store.location.name)", "kind": "\(store.location.kind)"])
+        var placer: CheckpointPlacer?
         if !config.locations.isEmpty {
-            // Connectors whose checkpoints have a location (state.<class>.location) use its guarded store.
-            store = try await CheckpointPlacement.open(
-                worker: config, connectors: connectors, fallback: store, producer: producer, logger: logger)
+            // Connectors whose checkpoints have a location (state.<class>.location) use its guarded
+            // store; the herder places each connector as it is created and checks the policy.
+            let created = try CheckpointPlacer(worker: config, fallback: store, producer: producer, logger: logger)
+            store = created.router
+            placer = created
         }
         let herder = StandaloneHerder(
             worker: config, registry: registry, store: store, producer: producer, kafka: kafka,
             configStore: ConnectorConfigStore(path: config.configStorageFile),
-            providers: try ConfigProviders(worker: config, logger: logger), logger: logger)
+            providers: try ConfigProviders(worker: config, logger: logger), placer: placer, logger: logger)
         let clusterID = try await KafkaAdmin(configuration: kafka, logger: logger).clusterID()
         let ready = AtomicFlag(false)
         let front = try frontend?(Frontend(herder: herder, kafkaClusterID: clusterID, ready: ready))
