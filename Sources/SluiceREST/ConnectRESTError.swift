@@ -30,6 +30,7 @@ public struct ConnectRESTError: Error, Sendable, CustomStringConvertible {
             case .invalidConfig(let problems): return .init(.badRequest, Self.describe(problems))
             }
         case let error as ConfigException: return .init(.badRequest, Self.describe(error))
+        case let error as AuditUnavailable: return .init(.serviceUnavailable, error.message)
         case let error as PluginError:
             return .init(error.code == .unknownClass ? .badRequest : .internalServerError, error.message)
         case let error as HTTPError:

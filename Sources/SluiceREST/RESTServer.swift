@@ -30,9 +30,10 @@ public struct RESTServer: Service {
         RESTLimits.maxBodyBytes = settings.maxRequestBytes
         let authenticator = try settings.credentialsFile.map { try Authenticator(file: $0) }
         let router = Router(context: SluiceRequestContext.self)
-        router.add(middleware: RequestMiddleware(authenticator: authenticator, logger: logger))
+        router.add(middleware: RequestMiddleware(authenticator: authenticator, audit: herder.audit, logger: logger))
         ConnectorRoutes(herder: herder).register(on: router)
         ResidencyRoutes(herder: herder).register(on: router)
+        AuditRoutes(audit: herder.audit).register(on: router)
         WorkerRoutes(herder: herder, kafkaClusterID: kafkaClusterID, levels: levels, metrics: metrics, readiness: readiness)
             .register(on: router)
         var server = HTTPServerBuilder.http1()

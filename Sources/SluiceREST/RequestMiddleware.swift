@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import SluiceConnectSDK
+import SluiceRuntime
 
 /// The outermost layer of every request: authentication and roles, Kafka Connect's error body
 /// for every failure, and one log line per request (method, path, status, latency, principal,
@@ -10,6 +12,7 @@ struct RequestMiddleware: RouterMiddleware {
     typealias Context = SluiceRequestContext
 
     let authenticator: Authenticator?
+    let audit: AuditLog?
     let logger: Logger
 
     func handle(
@@ -19,6 +22,7 @@ struct RequestMiddleware: RouterMiddleware {
         let began = ContinuousClock.now
         var context = context
         var response: Response
+        let requestID = request.headers[.init("X-Request-Id")!] ?? UUID().uuidString.lowercased()
         do {
             if let length = request.headers[.contentLength].flatMap(Int.init), length > context.maxBodyBytes {
                 throw ConnectRESTError(
@@ -27,6 +31,15 @@ struct RequestMiddleware: RouterMiddleware {
             }
             if let authenticator {
                 guard let principal = authenticator.authenticate(authorization: request.headers[.authorization]) else {
+                    // Audited without the credentials tried: only the scheme, the client and the path.
+                    await audit?.record(
+                        "rest.authentication.failed", subject: "rest\(request.uri.path)",
+                        data: [
+                            "method": .string("\(request.method)"), "path": .string(request.uri.path),
+                            "client": .string(context.clientAddress), "requestId": .string(requestID),
+                            "scheme": .string(request.headers[.authorization].map { String($0.prefix { $0 != " " }) } ?? "none"),
+                        ],
+                        result: "failure")
                     throw ConnectRESTError(
                         .unauthorized, "Authentication required: send HTTP basic credentials or a bearer token")
                 }
@@ -39,13 +52,17 @@ struct RequestMiddleware: RouterMiddleware {
             } else {
                 context.principal = .anonymous
             }
-            response = try await next(request, context)
+            let actor = AuditActor(
+                principal: context.principal?.name ?? "anonymous", client: context.clientAddress, requestID: requestID)
+            let current = context
+            response = try await AuditActor.$current.withValue(actor) { try await next(request, current) }
         } catch {
             response = ConnectRESTError.from(error).response
             if response.status == .unauthorized {
                 response.headers[.wwwAuthenticate] = "Basic realm=\"sluice\", Bearer realm=\"sluice\""
             }
         }
+        response.headers[.init("X-Request-Id")!] = requestID
         let elapsed = ContinuousClock.now - began
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         let status = response.status.code
@@ -54,7 +71,7 @@ struct RequestMiddleware: RouterMiddleware {
             metadata: [
                 "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(status)",
                 "latency_ms": "\(String(format: "%.1f", milliseconds))", "principal": "\(context.principal?.name ?? "-")",
-                "client": "\(context.clientAddress)",
+                "client": "\(context.clientAddress)", "request_id": "\(requestID)",
             ])
         Counter(label: "sluice_rest_requests_total", dimensions: [("method", "\(request.method)"), ("status", "\(status)")])
             .increment()

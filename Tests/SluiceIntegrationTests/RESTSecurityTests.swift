@@ -115,6 +115,12 @@ extension Integration {
             #expect(log.contains("principal=ops") && log.contains("principal=viewer") && log.contains("principal=ci-bot"))
             for secret in [adminPassword, viewerPassword, token] { #expect(!log.contains(secret)) }
             #expect(!(try String(contentsOfFile: output, encoding: .utf8)).contains(adminPassword))
+            // Failed authentications are audit events (never with the credentials tried).
+            let audit =
+                (try? String(contentsOfFile: harness.directory.appendingPathComponent("audit.jsonl").path, encoding: .utf8)) ?? ""
+            #expect(audit.contains("dev.sluice.rest.authentication.failed"), "401s are audited")
+            #expect(!audit.contains("nope") && !audit.contains(viewerPassword) && !audit.contains(token))
+
             // A second worker on the same port fails fast and names the setting.
             let other = try WorkerHarness()
             let port = String(url.split(separator: ":").last ?? "")

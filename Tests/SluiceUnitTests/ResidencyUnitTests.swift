@@ -150,6 +150,7 @@ struct ResidencyUnitTests {
             "SLUICE_KAFKA_BOOTSTRAP": "k:1", "SLUICE_KAFKA_CLUSTER_ID": "id", "SLUICE_PG_HOST": "h", "SLUICE_PG_PORT": "1",
             "SLUICE_PG_USER": "u", "SLUICE_PG_PASSWORD": "p", "SLUICE_PG_DATABASE": "d", "SLUICE_S3_ENDPOINT": "http://s",
             "SLUICE_S3_ACCESS_KEY": "a", "SLUICE_S3_SECRET_KEY": "s", "SLUICE_DATA_DIR": "/tmp", "SLUICE_PLUGIN_PATH": "/tmp",
+            "SLUICE_REST_LISTENER": "http://127.0.0.1:8083",
         ]
         let config = try WorkerConfig(settings: worker, environment: environment, hostDescription: "h")
         #expect(config.locations.defaults.count == 6)

@@ -34,6 +34,14 @@ public struct WorkerConfig: Sendable {
     public var taskRestartEnabled: Bool
     public var taskRestartInitialBackoff: Duration
     public var taskRestartMaxBackoff: Duration
+    /// The audit trail: JSON-lines file with a hash chain, Kafka topic, failure policy.
+    public var auditFile: String?
+    public var auditKafkaTopic: String?
+    public var auditKafkaBootstrapServers: String?
+    public var auditFailurePolicy: AuditLog.FailurePolicy
+    public var auditCheckpointSummaryInterval: Duration
+    /// The region this worker runs in, as its operator declares it (in audit events).
+    public var workerRegion: String?
     /// Where connector configs and target states are kept (`config.storage.file`).
     public var configStorageFile: String
     /// The REST listener, TLS and authentication (`listeners`, `rest.*`).
@@ -124,6 +132,30 @@ public struct WorkerConfig: Sendable {
             "residency.policy.file", .string, default: "", importance: .medium,
             documentation: "Residency policy (JSON) enforced at task start and on every checkpoint commit; empty: none."
         )
+        .define(
+            "audit.file", .string, default: "/tmp/sluice.audit.jsonl", importance: .high,
+            documentation: "Append-only JSON-lines audit trail with a SHA-256 hash chain; empty: no file."
+        )
+        .define(
+            "audit.kafka.topic", .string, default: "", importance: .medium,
+            documentation: "Kafka topic receiving every audit event too (empty: none)."
+        )
+        .define(
+            "audit.kafka.bootstrap.servers", .string, default: "", importance: .low,
+            documentation: "Brokers of the audit topic when they differ from bootstrap.servers."
+        )
+        .define(
+            "audit.failure.policy", .string, default: "block", validator: .oneOf(["block", "continue"]), importance: .high,
+            documentation: "block: refuse a change (503) whose audit event cannot be written; continue: apply it and log the gap."
+        )
+        .define(
+            "audit.checkpoint.summary.interval.ms", .long, default: "60000", validator: .range(min: 1000, max: nil),
+            importance: .low, documentation: "How often checkpoint commits are summarised into one audit event per task."
+        )
+        .define(
+            "worker.region", .string, default: "", importance: .medium,
+            documentation: "The region this worker runs in (declared; carried by audit events)."
+        )
         .merging(RESTSettings.definition)
 
     static let passThroughPrefixes = [
@@ -193,6 +225,13 @@ public struct WorkerConfig: Sendable {
         taskRestartInitialBackoff = .milliseconds(parsed.int("task.restart.backoff.initial.ms"))
         taskRestartMaxBackoff = .milliseconds(parsed.int("task.restart.backoff.max.ms"))
         configStorageFile = parsed.string("config.storage.file") ?? ""
+        func optional(_ key: String) -> String? { parsed.string(key).flatMap { $0.isEmpty ? nil : $0 } }
+        auditFile = optional("audit.file")
+        auditKafkaTopic = optional("audit.kafka.topic")
+        auditKafkaBootstrapServers = optional("audit.kafka.bootstrap.servers")
+        auditFailurePolicy = AuditLog.FailurePolicy(rawValue: parsed.string("audit.failure.policy") ?? "") ?? .block
+        auditCheckpointSummaryInterval = .milliseconds(parsed.int("audit.checkpoint.summary.interval.ms"))
+        workerRegion = optional("worker.region")
         rest = try RESTSettings(parsed)
         self.locations = locations
         checkpointHistoryMax = parsed.int("checkpoint.history.max")

@@ -97,6 +97,8 @@ public actor StandaloneHerder {
     /// Places each connector's checkpoints at its location and checks the residency policy
     /// (nil when the worker defines no locations).
     public nonisolated let placer: CheckpointPlacer?
+    /// The audit trail every lifecycle change is written to (write-ahead: before it is applied).
+    public nonisolated let audit: AuditLog?
     let logger: Logger
     private var connectors: [String: ConnectorHolder] = [:]
     private var mutating = false
@@ -105,7 +107,8 @@ public actor StandaloneHerder {
     public init(
         worker: WorkerConfig, registry: PluginRegistry, store: any CheckpointStore, producer: KafkaProducer,
         kafka: KafkaConfiguration, configStore: ConnectorConfigStore? = nil,
-        providers: ConfigProviders = ConfigProviders(providers: [:]), placer: CheckpointPlacer? = nil, logger: Logger
+        providers: ConfigProviders = ConfigProviders(providers: [:]), placer: CheckpointPlacer? = nil,
+        audit: AuditLog? = nil, logger: Logger
     ) {
         self.worker = worker
         self.registry = registry
@@ -115,6 +118,7 @@ public actor StandaloneHerder {
         self.configStore = configStore
         self.providers = providers
         self.placer = placer
+        self.audit = audit
         self.logger = logger
     }
 
@@ -189,6 +193,11 @@ public actor StandaloneHerder {
         try await providers.resolve(raw)
     }
 
+    /// One `secret.resolved` event per reference (provider, path, key name — never the value).
+    func auditSecrets(_ resolution: ConfigProviders.Resolution, connector: String) async {
+        await audit?.secretsResolved(resolution, subject: "connectors/\(connector)", connector: connector, task: nil)
+    }
+
     /// `secrets.inline.policy`: a PASSWORD key should be a provider reference, not the secret.
     private func checkInlineSecrets(_ raw: [String: String], plugin: ConnectorPlugin) throws {
         let inline = definition(of: plugin).passwordKeys.filter { key in
@@ -259,8 +268,11 @@ public actor StandaloneHerder {
     public func topics(_ name: String) throws(HerderError) -> [String] { try existing(name).topics.sorted }
 
     /// Empties the connector's active-topic set (`PUT /connectors/{c}/topics/reset`).
-    public func resetTopics(_ name: String) throws(HerderError) {
-        try existing(name).topics.reset()
+    public func resetTopics(_ name: String) async throws {
+        let holder = try existing(name)
+        try await emit(
+            "connector.topics.reset", connector: name, data: ["topics": .array(holder.topics.sorted.map(JSONValue.string))])
+        holder.topics.reset()
         persist()
     }
 
@@ -291,7 +303,9 @@ public actor StandaloneHerder {
         try await serialized {
             guard let name = raw["name"], !name.isEmpty else { throw ConfigException(key: "name", "name is required") }
             guard connectors[name] == nil else { throw HerderError.conflict("Connector \(name) already exists") }
-            try await install(raw, target: initialState)
+            let admitted = try await admit(
+                raw, event: "connector.created", before: nil, extra: ["initialState": .string(initialState.rawValue)])
+            try await install(admitted, target: initialState)
             return try info(name)
         }
     }
@@ -309,23 +323,54 @@ public actor StandaloneHerder {
                     raw[key] = existing.config.raw[key]
                 }
             }
-            _ = try await validate(raw)
+            // Validation, the residency gate and the audit event come first: a refused update
+            // leaves the running connector untouched.
+            let admitted = try await admit(
+                raw, event: existing == nil ? "connector.created" : "connector.updated", before: existing?.config.raw)
             var target = TargetState.running
             if let existing {
                 target = existing.target
                 await shutDown(name)
                 connectors[name] = nil
             }
-            try await install(raw, target: target, topics: existing?.topics.sorted ?? [])
+            try await install(admitted, target: target, topics: existing?.topics.sorted ?? [])
             return (existing == nil, try info(name))
         }
     }
 
-    /// Validates, stores and starts a connector. The caller holds the mutation lock.
-    private func install(_ raw: [String: String], target: TargetState, topics: [String] = []) async throws {
-        let (config, plugin) = try await validate(raw)
+    /// Validates a connector config, checks it against the residency policy and writes its audit
+    /// event (refused under `audit.failure.policy=block` when the trail cannot be written).
+    private func admit(
+        _ raw: [String: String], event: String?, before: [String: String]?, extra: JSONObject = [:]
+    ) async throws -> (ConnectorConfig, ConnectorPlugin) {
+        let admitted = try await validate(raw)
         try await residencyGate(raw)
-        try await placer?.place(connector: raw)
+        if let event {
+            var data = extra
+            data["connector"] = .string(admitted.0.name)
+            data["class"] = .string(admitted.1.className)
+            data["configDigestBefore"] = AuditEvent.configDigest(before)
+            data["configDigestAfter"] = AuditEvent.configDigest(raw)
+            try await emit(event, connector: admitted.0.name, data: data)
+        }
+        return admitted
+    }
+
+    /// Writes one audit event about a connector (or one of its tasks).
+    private func emit(_ type: String, connector: String, task: Int? = nil, data: JSONObject = [:]) async throws {
+        guard let audit else { return }
+        var data = data
+        data["connector"] = .string(connector)
+        if let task { data["task"] = .int(Int64(task)) }
+        try await audit.emit(
+            type, subject: task.map { "connectors/\(connector)/tasks/\($0)" } ?? "connectors/\(connector)", data: data)
+    }
+
+    /// Stores and starts an admitted connector. The caller holds the mutation lock.
+    private func install(_ admitted: (ConnectorConfig, ConnectorPlugin), target: TargetState, topics: [String] = []) async throws
+    {
+        let (config, plugin) = admitted
+        try await placer?.place(connector: config.raw)
         var holder = ConnectorHolder(
             config: config, plugin: plugin, connector: nil, machine: LifecycleStateMachine(), target: target, tasks: [],
             topics: TopicTracker(topics), reloader: nil)
@@ -358,6 +403,12 @@ public actor StandaloneHerder {
                     "level": "\(decision.levelFound?.rawValue ?? "-")", "evidence": "\(decision.evidence.method)",
                 ])
         }
+        try await emit(
+            failures.isEmpty ? "residency.passed" : "residency.failed", connector: name,
+            data: [
+                "action": "create-or-update", "mode": .string(validation.mode.rawValue),
+                "decisions": .array(validation.decisions.filter { $0.connector == name }.map(\.json)),
+            ])
         guard !failures.isEmpty else { return }
         let listing = failures.map { "- \($0)" }.joined(separator: "\n")
         guard validation.mode == .enforce else {
@@ -398,6 +449,7 @@ public actor StandaloneHerder {
             // Placeholders are resolved in memory only: the stored config (config.raw) keeps them,
             // and so do the task configs (each task resolves its own when it starts).
             let resolution = try await resolve(holder.config.raw)
+            await auditSecrets(resolution, connector: name)
             try await connector.start(resolution.config, context: context)
             let taskConfigs = try await connector.taskConfigs(maxTasks: holder.config.tasksMax).map {
                 Self.unresolved($0, raw: holder.config.raw, resolved: resolution.config)
@@ -469,7 +521,7 @@ public actor StandaloneHerder {
         if holder.target == .paused { task.control.set(.paused) }
         let environment = TaskEnvironment(
             worker: worker, registry: registry, store: store, producer: producer, kafka: kafka, providers: providers,
-            placer: placer, logger: logger)
+            placer: placer, audit: audit, logger: logger)
         let config = holder.config
         let plugin = holder.plugin
         let topics = holder.topics
@@ -497,7 +549,9 @@ public actor StandaloneHerder {
     /// Stops a connector's tasks (committing offsets) and removes it.
     public func delete(_ name: String) async throws {
         try await serialized {
-            _ = try existing(name)
+            let holder = try existing(name)
+            try await emit(
+                "connector.deleted", connector: name, data: ["configDigestBefore": AuditEvent.configDigest(holder.config.raw)])
             await shutDown(name)
             connectors[name] = nil
             persist()
@@ -509,6 +563,7 @@ public actor StandaloneHerder {
     public func pause(_ name: String) async throws {
         try await serialized {
             let holder = try existing(name)
+            try await emit("connector.paused", connector: name)
             connectors[name]?.target = .paused
             if holder.connector == nil && holder.machine.state == .stopped {
                 await startConnector(name)
@@ -528,6 +583,7 @@ public actor StandaloneHerder {
     public func resume(_ name: String) async throws {
         try await serialized {
             let holder = try existing(name)
+            try await emit("connector.resumed", connector: name)
             connectors[name]?.target = .running
             if holder.connector == nil && holder.machine.state == .stopped {
                 await startConnector(name)
@@ -548,6 +604,7 @@ public actor StandaloneHerder {
     public func stop(_ name: String) async throws {
         try await serialized {
             _ = try existing(name)
+            try await emit("connector.stopped", connector: name)
             await shutDown(name)
             connectors[name]?.target = .stopped
             if var machine = connectors[name]?.machine {
@@ -575,6 +632,9 @@ public actor StandaloneHerder {
             }
             let connectorFailed = holder.machine.state == .failed
             let restartConnector = !onlyFailed || connectorFailed
+            try await emit(
+                "connector.restarted", connector: name,
+                data: ["includeTasks": .bool(includeTasks), "onlyFailed": .bool(onlyFailed)])
             if restartConnector && (includeTasks || holder.connector == nil) {
                 await shutDown(name)
                 await startConnector(name)
@@ -606,6 +666,7 @@ public actor StandaloneHerder {
         try await serialized {
             let holder = try existing(name)
             guard holder.tasks.indices.contains(task) else { throw HerderError.notFound("Task \(name)-\(task) not found") }
+            try await emit("task.restarted", connector: name, task: task)
             await replaceTask(name, task)
         }
     }
@@ -625,6 +686,7 @@ public actor StandaloneHerder {
     public func alterOffsets(_ name: String, _ offsets: [(partition: JSONObject, offset: JSONObject?)]) async throws {
         try await serialized {
             let holder = try stoppedConnector(name)
+            try await emit("offsets.altered", connector: name, data: ["partitions": .int(Int64(offsets.count))])
             if holder.plugin.kind == .sink { try await moveSinkGroup(name, offsets) }
             try await store.commit(
                 connector: name, offsets: offsets, provenance: CommitProvenance(workerID: worker.workerID, taskID: nil))
@@ -640,6 +702,7 @@ public actor StandaloneHerder {
             let holder = try stoppedConnector(name)
             let current = try await store.offsets(connector: name)
             let removals = current.keys.map { (partition: $0, offset: JSONObject?.none) }
+            try await emit("offsets.reset", connector: name, data: ["partitions": .int(Int64(removals.count))])
             if holder.plugin.kind == .sink { try await moveSinkGroup(name, removals) }
             if !removals.isEmpty {
                 try await store.commit(
@@ -697,7 +760,8 @@ public actor StandaloneHerder {
         for stored in try configStore.load() {
             do {
                 try await serialized {
-                    try await install(stored.config, target: stored.targetState, topics: stored.topics)
+                    let admitted = try await admit(stored.config, event: nil, before: nil)
+                    try await install(admitted, target: stored.targetState, topics: stored.topics)
                 }
             } catch {
                 logger.error("stored connector not started", metadata: ["connector": "\(stored.name)", "error": "\(error)"])
@@ -789,7 +853,17 @@ struct TaskEnvironment: Sendable {
     let kafka: KafkaConfiguration
     let providers: ConfigProviders
     let placer: CheckpointPlacer?
+    let audit: AuditLog?
     let logger: Logger
+
+    /// A task state change in the audit trail (the worker is the actor).
+    func record(_ type: String, _ id: TaskID, _ data: JSONObject = [:], result: String = "success") async {
+        guard let audit else { return }
+        var data = data
+        data["connector"] = .string(id.connector)
+        data["task"] = .int(Int64(id.task))
+        await audit.record(type, subject: "connectors/\(id.connector)/tasks/\(id.task)", data: data, result: result)
+    }
 
     /// Runs the task, restarting it with capped backoff when it fails (if enabled), until stopped.
     func supervise(
@@ -805,10 +879,12 @@ struct TaskEnvironment: Sendable {
             do {
                 try await runOnce(
                     holder, taskConfig: taskConfig, config: config, plugin: plugin, connector: connector, topics: topics)
+                await record("task.stopped", holder.id)
                 return
             } catch {
                 let trace = String(describing: error)
                 holder.handle(.fail(trace))
+                await record("task.failed", holder.id, ["trace": .string(SecretRedactor.shared.redact(trace))], result: "failure")
                 logger.error("task failed", metadata: ["task": "\(holder.id)", "error": "\(trace)"])
                 guard worker.taskRestartEnabled, holder.control.target != .stopping else { return }
                 if ContinuousClock.now - began > .seconds(300) { attempt = 0 }
@@ -820,6 +896,7 @@ struct TaskEnvironment: Sendable {
                 try? await Task.sleep(for: delay)
                 guard holder.control.target != .stopping else { return }
                 holder.handle(.restart)
+                await record("task.restarted", holder.id, ["attempt": .int(Int64(attempt)), "automatic": true])
             }
         }
     }
@@ -831,12 +908,25 @@ struct TaskEnvironment: Sendable {
         // Task start enforcement point: the checkpoint location must still verify.
         try await placer?.checkTaskStart(connector: config.name)
         // The task's own placeholders, resolved in memory for this run only.
-        let taskConfig = try await providers.resolve(taskConfig).config
+        let resolution = try await providers.resolve(taskConfig)
+        let taskConfig = resolution.config
+        await audit?.secretsResolved(
+            resolution, subject: "connectors/\(holder.id.connector)/tasks/\(holder.id.task)", connector: holder.id.connector,
+            task: holder.id.task)
         let converters = try RecordConverters(worker: worker, connector: config)
         let transforms = try TransformChain(config: config, registry: registry)
         let errors = ErrorHandler(
             config: config, taskID: holder.id.task, deadLetter: config.deadLetterTopic == nil ? nil : producer, logger: logger)
+        let audit = self.audit
         let started: @Sendable () -> Void = {
+            if let audit {
+                let id = holder.id
+                Task {
+                    await audit.record(
+                        "task.started", subject: "connectors/\(id.connector)/tasks/\(id.task)",
+                        data: ["connector": .string(id.connector), "task": .int(Int64(id.task))])
+                }
+            }
             holder.handle(.started)
             if holder.control.target == .paused { holder.handle(.pause) }
         }

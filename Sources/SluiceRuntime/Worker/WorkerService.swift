@@ -62,10 +62,14 @@ public struct WorkerService: Service {
             store = created.router
             placer = created
         }
+        let audit = try AuditLog(worker: config, logger: logger)
+        await audit.startSummaries(every: config.auditCheckpointSummaryInterval)
+        store = AuditedCheckpointStore(inner: store, audit: audit)
         let herder = StandaloneHerder(
             worker: config, registry: registry, store: store, producer: producer, kafka: kafka,
             configStore: ConnectorConfigStore(path: config.configStorageFile),
-            providers: try ConfigProviders(worker: config, logger: logger), placer: placer, logger: logger)
+            providers: try ConfigProviders(worker: config, logger: logger), placer: placer,
+            audit: audit, logger: logger)
         let clusterID = try await KafkaAdmin(configuration: kafka, logger: logger).clusterID()
         let ready = AtomicFlag(false)
         let front = try frontend?(Frontend(herder: herder, kafkaClusterID: clusterID, ready: ready))
@@ -74,6 +78,9 @@ public struct WorkerService: Service {
         let workerID = config.workerID
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
+                await audit.record(
+                    "worker.started", subject: "worker/\(workerID)",
+                    data: ["version": .string(SluiceVersion.current), "kafkaClusterId": .string(clusterID)])
                 try await herder.startStored()
                 for connector in connectors { _ = try await herder.put(connector) }
                 ready.store(true)
@@ -89,6 +96,8 @@ public struct WorkerService: Service {
                 logger.info("worker stopping: stopping tasks and committing offsets")
                 await herder.stopAll()
                 try await producer.close()
+                await audit.record("worker.stopped", subject: "worker/\(workerID)")
+                await audit.close()
                 logger.info("worker stopped")
             }
             if let front { group.addTask { try await front.run() } }
