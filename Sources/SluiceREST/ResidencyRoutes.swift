@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import SluiceConnectSDK
 import SluiceRuntime
@@ -13,8 +14,23 @@ struct ResidencyRoutes {
             try report(await herder.residency(nil))
         }
         router.get("/connectors/{connector}/residency") { _, context in
-            let name = context.parameters.get("connector") ?? ""
+            let name = connectorName(context)
             return try report(await herder.residency(name), connector: name)
+        }
+        router.get("/connectors/{connector}/evidence") { _, context in
+            try await herder.evidence(connectorName(context))
+        }
+        router.post("/connectors/{connector}/checkpoints/migrate") { request, context in
+            let name = connectorName(context)
+            let body = try await JSONResponse.body(request, context: context)
+            guard body.objectValue != nil else {
+                throw ConnectRESTError.badRequest(
+                    "The body must be {\"to\": \"LOCATION\", \"dry_run\": false, \"rollback\": false}")
+            }
+            let report = try await herder.migrateCheckpoints(
+                name, to: body["to"]?.stringValue, dryRun: body["dry_run"]?.boolValue ?? false,
+                rollback: body["rollback"]?.boolValue ?? false)
+            return report.json
         }
         router.post("/residency/validate") { request, context in
             let body = try await JSONResponse.body(request, context: context)
@@ -25,6 +41,11 @@ struct ResidencyRoutes {
             }
             return try report(await herder.validateResidency(config), connector: name)
         }
+    }
+
+    private func connectorName(_ context: SluiceRequestContext) -> String {
+        let raw = context.parameters.get("connector") ?? ""
+        return raw.removingPercentEncoding ?? raw
     }
 
     /// The validation as JSON; only `connector`'s decisions when one is named.

@@ -229,7 +229,7 @@ private func simple(_ rest: RESTOptions, _ method: String, _ path: String, done:
     print(rest.output == .json ? (body ?? .object(["result": .string(done)])).pretty : done)
 }
 
-private func escaped(_ name: String) -> String {
+func escaped(_ name: String) -> String {
     name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? name
 }
 

@@ -10,7 +10,7 @@ struct SluiceCommand: AsyncParsableCommand {
         version: SluiceVersion.current,
         subcommands: [
             WorkerCommand.self, ConnectorsCommand.self, PluginsCommand.self, CredentialsCommand.self, ResidencyCommand.self,
-            CheckpointsCommand.self, AuditCommand.self, CheckCommand.self, VersionCommand.self,
+            CheckpointsCommand.self, EvidenceCommand.self, AuditCommand.self, CheckCommand.self, VersionCommand.self,
         ]
     )
 }

@@ -13,6 +13,12 @@ public struct AuditedCheckpointStore: CheckpointStore {
 
     public var location: CheckpointLocation { inner.location }
 
+    /// The location name a connector's checkpoints go to (through a routing store, if any).
+    public func location(for connector: String) async -> String {
+        if let router = inner as? RoutingCheckpointStore { return await router.store(for: connector).location.name }
+        return inner.location.name
+    }
+
     public func offsets(connector: String) async throws -> [JSONObject: JSONObject] {
         try await inner.offsets(connector: connector)
     }

@@ -84,6 +84,23 @@ public actor CheckpointPlacer {
         self.verifier = LocationVerifier(defaultBootstrap: worker.bootstrapServers, logger: logger)
     }
 
+    /// The store of `location`, opened once and shared (by placement and migrations), so no two
+    /// in-memory views of one location disagree.
+    public func openStore(_ location: Location) async throws -> any CheckpointStore {
+        if let existing = opened[location.name] { return existing }
+        let store = try await CheckpointStoreFactory.make(location, worker: worker, producer: producer, logger: logger)
+        opened[location.name] = store
+        return store
+    }
+
+    /// A migration that uses this placer's policy, verifier and stores.
+    public nonisolated func migration() -> CheckpointMigration {
+        let verifier = self.verifier
+        return CheckpointMigration(
+            worker: worker, policy: policy, logger: logger, verifier: { await verifier.verify($0) },
+            open: { [self] location in try await self.openStore(location) })
+    }
+
     /// Whether a residency policy is loaded (`residency.policy.file`).
     public nonisolated var hasPolicy: Bool { policy != nil }
 
@@ -113,13 +130,7 @@ public actor CheckpointPlacer {
         guard let location else { return nil }
         let key = "\(location.name)/\(stateClass.rawValue)"
         if guarded[key] == nil {
-            let store: any CheckpointStore
-            if let existing = opened[location.name] {
-                store = existing
-            } else {
-                store = try await CheckpointStoreFactory.make(location, worker: worker, producer: producer, logger: logger)
-                opened[location.name] = store
-            }
+            let store = try await openStore(location)
             let verifier = self.verifier
             guarded[key] = ResidencyGuardedStore(
                 inner: store, location: location, stateClass: stateClass, policy: policy, ttl: worker.residencyVerificationTTL,
