@@ -154,5 +154,6 @@ struct ResidencyUnitTests {
         ]
         let config = try WorkerConfig(settings: worker, environment: environment, hostDescription: "h")
         #expect(config.locations.defaults.count == 6)
+        #expect(config.auditFile == "/tmp/audit.jsonl", "the audit trail follows state.audit.location")
     }
 }

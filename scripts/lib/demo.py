@@ -3,6 +3,7 @@
 Every step talks to the real local stack (Postgres via psql, Kafka via confluent-kafka's
 librdkafka, S3 via boto3 with SigV4)."""
 import json
+import urllib.request
 import os
 import subprocess
 import sys
@@ -75,22 +76,26 @@ def end_offsets(topics, quiet=3.0, limit=60.0):
     return ends
 
 
-def sink_committed(offsets_file, connector):
+def rest(url, path):
+    with urllib.request.urlopen(url + path, timeout=10) as answer:
+        return json.load(answer)
+
+
+def sink_committed(url, connector):
     try:
-        entries = json.load(open(offsets_file))["entries"]
+        entries = rest(url, f"/connectors/{connector}/offsets")["offsets"]
     except (OSError, ValueError, KeyError):
         return {}
-    return {(e["key"][1]["kafka_topic"], e["key"][1]["kafka_partition"]): e["offset"]["kafka_offset"]
-            for e in entries if e["key"][0] == connector and e["offset"]}
+    return {(e["partition"]["kafka_topic"], e["partition"]["kafka_partition"]): e["offset"]["kafka_offset"] for e in entries}
 
 
-def wait_landed(topics, offsets_file, connector, timeout):
+def wait_landed(topics, url, connector, timeout):
     """Waits until the S3 sink has committed (= written to S3) every record of `topics`."""
     ends = end_offsets(topics)
     total = sum(ends.values())
     deadline = time.time() + timeout
     while True:
-        committed = sink_committed(offsets_file, connector)
+        committed = sink_committed(url, connector)
         landed = sum(min(committed.get(key, 0), end) for key, end in ends.items())
         print(f"\r[sluice] change events in Kafka: {total:6d}   written to S3 and committed: {landed:6d}", end="", file=sys.stderr, flush=True)
         if landed >= total:
@@ -102,7 +107,7 @@ def wait_landed(topics, offsets_file, connector, timeout):
         time.sleep(1)
 
 
-def report(bucket, prefix, offsets_file, cdc, sink, work):
+def report(bucket, prefix, url, cdc, sink, work):
     client = s3()
     objects = client.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
     lines = sum(client.get_object(Bucket=bucket, Key=o["Key"])["Body"].read().count(b"\n") for o in objects)
@@ -112,14 +117,10 @@ def report(bucket, prefix, offsets_file, cdc, sink, work):
         print(f"    {o['Key']}  {o['Size']} bytes")
     if len(objects) > 6:
         print(f"    … {len(objects) - 6} more")
-    print(f"  committed offsets  {offsets_file}")
-    for e in json.load(open(offsets_file))["entries"]:
-        print(f"    {json.dumps(e['key'])} -> {json.dumps(e['offset'])} (worker {e['worker']}, seq {e['sequence']})")
-    print("  residency evidence")
-    print(f"    source-offsets, sink-checkpoints  location standalone-file ({offsets_file}), level declared")
-    print(f"    records (Kafka)                   {env['SLUICE_KAFKA_BOOTSTRAP']} cluster {env['SLUICE_KAFKA_CLUSTER_ID']}, level declared")
-    print(f"    records (S3)                      s3://{bucket} at {env['SLUICE_S3_ENDPOINT']} region {env['SLUICE_S3_REGION']}, level declared")
-    print("    (verified/attested levels and the policy check come with the sovereign-checkpointing work)")
+    for connector in (cdc, sink):
+        print(f"  committed offsets of {connector} (GET /connectors/{connector}/offsets)")
+        for e in rest(url, f"/connectors/{connector}/offsets")["offsets"]:
+            print(f"    {json.dumps(e['partition'])} -> {json.dumps(e['offset'])}")
     print(f"  worker log         {work}/worker.log")
 
 

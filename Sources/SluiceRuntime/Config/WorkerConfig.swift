@@ -232,6 +232,19 @@ public struct WorkerConfig: Sendable {
         auditFailurePolicy = AuditLog.FailurePolicy(rawValue: parsed.string("audit.failure.policy") ?? "") ?? .block
         auditCheckpointSummaryInterval = .milliseconds(parsed.int("audit.checkpoint.summary.interval.ms"))
         workerRegion = optional("worker.region")
+        // The audit trail follows the audit state class's location when one is named, so the
+        // residency policy's decision about `audit` is about where the events really go.
+        if let location = try? locations.resolve(.audit) {
+            switch location.kind {
+            case .file, .audit:
+                if let path = location["path"] { auditFile = path }
+            case .kafka:
+                auditKafkaTopic = location["topic"] ?? auditKafkaTopic ?? "sluice-audit"
+                auditKafkaBootstrapServers = location["bootstrap.servers"] ?? auditKafkaBootstrapServers
+            default:
+                break
+            }
+        }
         rest = try RESTSettings(parsed)
         self.locations = locations
         checkpointHistoryMax = parsed.int("checkpoint.history.max")
