@@ -50,9 +50,9 @@ public struct ConfigProviders: Sendable {
         case "org.apache.kafka.common.config.provider.EnvVarConfigProvider", "env":
             return try EnvironmentConfigProvider(environment: environment, parameters: parameters)
         case "org.apache.kafka.common.config.provider.FileConfigProvider", "file":
-            return FileConfigProvider(parameters: parameters)
+            return FileConfigProvider(parameters: parameters, name: name)
         case "org.apache.kafka.common.config.provider.DirectoryConfigProvider", "dir", "directory":
-            return DirectoryConfigProvider(parameters: parameters)
+            return DirectoryConfigProvider(parameters: parameters, name: name)
         case "io.sluice.config.VaultConfigProvider", "vault":
             return try VaultConfigProvider(parameters: parameters, environment: environment, logger: logger)
         case "io.sluice.config.AwsSecretsManagerConfigProvider", "aws", "aws-secretsmanager":

@@ -227,9 +227,15 @@ public actor StandaloneHerder {
         let holder = try existing(name)
         return ConnectorStatus(
             name: name,
-            connector: UnitStatus(state: holder.machine.state, workerID: worker.workerID, trace: holder.machine.trace),
+            connector: UnitStatus(
+                state: holder.machine.state, workerID: worker.workerID,
+                trace: holder.machine.trace.map(SecretRedactor.shared.redact)),
             tasks: holder.tasks.map {
-                ($0.id.task, UnitStatus(state: $0.status.0, workerID: worker.workerID, trace: $0.status.1))
+                (
+                    $0.id.task,
+                    UnitStatus(
+                        state: $0.status.0, workerID: worker.workerID, trace: $0.status.1.map(SecretRedactor.shared.redact))
+                )
             },
             type: holder.plugin.kind)
     }
@@ -404,8 +410,17 @@ public actor StandaloneHerder {
                     logger.notice(
                         "a secret changed; restarting the connector and its tasks",
                         metadata: ["connector": "\(name)", "changed": "\(changed.joined(separator: ","))"])
-                    try await self.restart(name, includeTasks: true, onlyFailed: false)
-                    return  // the restart started a new watcher
+                    // The restart cancels this watcher (shutDown); run it outside this task so the
+                    // cancellation cannot reach the restart's own awaits (provider fetches, stops).
+                    Task { [weak self] in
+                        do {
+                            try await self?.restart(name, includeTasks: true, onlyFailed: false)
+                        } catch {
+                            logger.error(
+                                "restart after a secret change failed", metadata: ["connector": "\(name)", "error": "\(error)"])
+                        }
+                    }
+                    return  // the restart starts a new watcher
                 } catch {
                     logger.error("secrets could not be re-resolved", metadata: ["connector": "\(name)", "error": "\(error)"])
                 }
