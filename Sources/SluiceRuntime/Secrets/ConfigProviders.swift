@@ -8,8 +8,9 @@ import SluiceSupport
 /// and placeholder resolution for connector and task configs.
 ///
 /// Resolution happens in memory only, when a connector or task starts (or reloads): stored and
-/// returned configs keep their placeholders, and every resolved value is registered with
-/// `SecretRedactor` so it cannot reach a log line or a REST answer.
+/// returned configs keep their placeholders, and resolved values are registered with
+/// `SecretRedactor` so they cannot reach a log line or a REST answer: every value from a secret
+/// store (file, dir, vault, aws), and `env` values of keys that name a secret (`Redaction`).
 public struct ConfigProviders: Sendable {
     /// A resolved config and what it took to resolve it.
     public struct Resolution: Sendable {
@@ -101,7 +102,6 @@ public struct ConfigProviders: Sendable {
                     let data = try await providers[name]!.get(path: path, keys: keys)
                     for (key, value) in data.values {
                         fetched[SecretReference(provider: name, path: path, key: key)] = value
-                        SecretRedactor.shared.register(value)
                     }
                     if let expiry = data.ttl { ttl = min(ttl ?? expiry, expiry) }
                 } catch {
@@ -118,6 +118,12 @@ public struct ConfigProviders: Sendable {
                 output += value[cursor..<range.lowerBound]
                 if let secret = fetched[reference] {
                     output += secret
+                    // Values from secret stores are hidden from then on; `env` also serves plain
+                    // settings (hosts, topics), so its values only when the key names a secret —
+                    // hiding "127.0.0.1" everywhere would garble every log line.
+                    if !(providers[reference.provider] is EnvironmentConfigProvider) || Redaction.isSecret(key: key) {
+                        SecretRedactor.shared.register(secret)
+                    }
                     fingerprints[reference] = secret.hashValue
                 } else {
                     problems.append((key, "\(key): cannot resolve \(reference): \(failures[reference] ?? "no value returned")"))

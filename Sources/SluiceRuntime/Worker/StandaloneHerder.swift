@@ -402,9 +402,14 @@ public actor StandaloneHerder {
                 do {
                     let fresh = try await providers.resolve(raw)
                     let changed = fresh.fingerprints.filter { current[$0.key] != $0.value }.map(\.key.description).sorted()
-                    logger.info(
+                    // Every TTL: debug only (a 1 s TTL would flood the log); a change is a notice below.
+                    logger.debug(
                         "secrets re-resolved",
-                        metadata: ["connector": "\(name)", "references": "\(fresh.fingerprints.count)", "changed": "\(changed)"])
+                        metadata: [
+                            "connector": "\(name)",
+                            "references": "\(fresh.fingerprints.keys.map(\.description).sorted().joined(separator: ","))",
+                            "changed": "\(changed.count)",
+                        ])
                     guard !changed.isEmpty else { continue }
                     current = fresh.fingerprints
                     logger.notice(
