@@ -185,6 +185,54 @@ extension Integration {
             #expect(harness.logText.occurrences(of: "outside-") == 0)
         }
 
+        @Test("worker: placeholders in transform settings are resolved at task start; the config keeps the placeholder")
+        func transformSettings() async throws {
+            let harness = try WorkerHarness()
+            let workspace = try SecretsWorkspace(harness)
+            let tenant = "tenant-\(UInt32.random(in: 100_000...999_999))"
+            let properties = try workspace.properties("tags.properties", ["tenant": tenant])
+            let worker = try harness.start([], workerConfig: try workspace.workerConfig())
+            defer { worker.signal(SIGKILL) }
+            let probe = RESTProbe(base: try await harness.restURL())
+            let topic = TestStack.unique("secrets-xform")
+            let out = harness.directory.appendingPathComponent("tagged.jsonl").path
+            let reference = "${file:\(properties):tenant}"
+            let configs: [(String, [String: String])] = [
+                (
+                    "\(topic)-gen",
+                    [
+                        "connector.class": "io.sluice.connect.datagen.DatagenConnector", "kafka.topic": topic,
+                        "quickstart": "orders", "max.interval": "20", "iterations": "50",
+                    ]
+                ),
+                (
+                    "\(topic)-sink",
+                    [
+                        "connector.class": "io.sluice.connect.file.FileStreamSinkConnector", "topics": topic, "file": out,
+                        "transforms": "tag", "transforms.tag.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+                        "transforms.tag.static.field": "tenant", "transforms.tag.static.value": reference,
+                    ]
+                ),
+            ]
+            for (name, config) in configs {
+                let answer = try await probe.call(
+                    "POST", "/connectors",
+                    json: .object([
+                        "name": .string(name),
+                        "config": .object(JSONObject(config.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+                    ]))
+                #expect(answer.status == 201, "\(answer.text)")
+            }
+            try await TestStack.eventually(timeout: .seconds(60), "tagged records in the sink file") {
+                ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").contains(tenant)
+            }
+            let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            #expect(text.occurrences(of: reference) == 0, "no record carries the unresolved placeholder")
+            let shown = try await probe.call("GET", "/connectors/\(topic)-sink/config")
+            #expect(shown.body?["transforms.tag.static.value"]?.stringValue == reference)
+            #expect(shown.text.occurrences(of: tenant) == 0)
+        }
+
         @Test("worker: secrets.inline.policy=warn accepts an inline PASSWORD with a warning naming the key, not the value")
         func inlineWarns() async throws {
             let harness = try WorkerHarness()

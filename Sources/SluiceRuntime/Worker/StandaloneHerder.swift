@@ -798,8 +798,11 @@ struct TaskEnvironment: Sendable {
     ) async throws {
         // The task's own placeholders, resolved in memory for this run only.
         let taskConfig = try await providers.resolve(taskConfig).config
-        let converters = try RecordConverters(worker: worker, connector: config)
-        let transforms = try TransformChain(config: config, registry: registry)
+        // Converter and transform settings may hold placeholders too (Kafka Connect resolves the
+        // whole connector config): they get the resolved config, in memory, for this run only.
+        let resolved = try ConnectorConfig(try await providers.resolve(config.raw).config, sink: plugin.kind == .sink)
+        let converters = try RecordConverters(worker: worker, connector: resolved)
+        let transforms = try TransformChain(config: resolved, registry: registry)
         let errors = ErrorHandler(
             config: config, taskID: holder.id.task, deadLetter: config.deadLetterTopic == nil ? nil : producer, logger: logger)
         let started: @Sendable () -> Void = {
