@@ -23,8 +23,14 @@ public struct ConfigProviders: Sendable {
     }
 
     public let providers: [String: any ConfigProvider]
+    /// Residency: the secret-store location of each provider that has one, the policy and where
+    /// decisions are logged (`ConfigProviders+Residency.swift`).
+    public let residency: SecretResidency?
 
-    public init(providers: [String: any ConfigProvider]) { self.providers = providers }
+    public init(providers: [String: any ConfigProvider], residency: SecretResidency? = nil) {
+        self.providers = providers
+        self.residency = residency
+    }
 
     /// Builds the providers the worker config enables.
     public init(worker: WorkerConfig, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger)
@@ -41,6 +47,7 @@ public struct ConfigProviders: Sendable {
                 environment: environment, logger: logger)
         }
         self.providers = providers
+        residency = try SecretResidency(worker: worker, providers: worker.configProviders, logger: logger)
     }
 
     /// Kafka Connect's provider class names and Sluice's, or the provider's name alone.
@@ -104,6 +111,12 @@ public struct ConfigProviders: Sendable {
                         fetched[SecretReference(provider: name, path: path, key: key)] = value
                     }
                     if let expiry = data.ttl { ttl = min(ttl ?? expiry, expiry) }
+                    if let residency,
+                        let refusal = residency.check(provider: name, path: path, data: data, connector: raw["name"])
+                    {
+                        for key in keys { failures[SecretReference(provider: name, path: path, key: key)] = refusal }
+                        for key in data.values.keys { fetched[SecretReference(provider: name, path: path, key: key)] = nil }
+                    }
                 } catch {
                     for key in keys { failures[SecretReference(provider: name, path: path, key: key)] = "\(error)" }
                 }

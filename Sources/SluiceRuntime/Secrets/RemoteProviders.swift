@@ -188,7 +188,8 @@ public struct AWSSecretsManagerConfigProvider: ConfigProvider {
                 provider: "aws", "GetSecretValue(\(path)) failed with HTTP \(error.status) \(error.code ?? "")")
         }
         let json = try JSONValue.parse(Array(answer))
-        if let arn = json["ARN"]?.stringValue, let found = Self.region(ofARN: arn), found != region {
+        let found = json["ARN"]?.stringValue.flatMap(Self.region(ofARN:))
+        if let found, found != region {
             throw ConfigProviderError(provider: "aws", "\(path) lives in \(found), but the provider is pinned to \(region)")
         }
         guard let secret = json["SecretString"]?.stringValue else {
@@ -205,7 +206,7 @@ public struct AWSSecretsManagerConfigProvider: ConfigProvider {
                 throw ConfigProviderError(provider: "aws", "\(path) has no key \(key)")
             }
         }
-        return ConfigData(values: values, ttl: ttl)
+        return ConfigData(values: values, ttl: ttl, region: found)
     }
 }
 
