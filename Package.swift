@@ -160,6 +160,9 @@ let package = Package(
                 .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // The fake Vault server of the secrets tests.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             exclude: ["Resources"]),
     ]

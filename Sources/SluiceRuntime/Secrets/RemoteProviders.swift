@@ -13,6 +13,7 @@ public final class VaultConfigProvider: ConfigProvider {
     let address: URL
     let namespace: String?
     let tokenSource: TokenSource
+    let environment: [String: String]
     let ttl: Duration
     let http: JSONHTTPClient
     private let token = Mutex<String?>(nil)
@@ -47,23 +48,32 @@ public final class VaultConfigProvider: ConfigProvider {
                 connections: 2, requestTimeout: .seconds(30), tls: TLSOptions(caFile: parameters["tls.ca.file"]),
                 retry: .init(maxAttempts: 3, deadline: .seconds(20))),
             logger: logger)
-        _ = environment
+        self.environment = environment
     }
 
     public func get(path: String, keys: Set<String>) async throws -> ConfigData {
-        let token = try await currentToken()
         guard let url = URL(string: address.absoluteString.trimmingSuffix("/") + "/v1/" + path.trimmingPrefix("/")) else {
             throw ConfigProviderError(provider: "vault", "\(path) is not a valid Vault path")
         }
-        var headers = [(name: "X-Vault-Token", value: token)]
-        if let namespace { headers.append((name: "X-Vault-Namespace", value: namespace)) }
-        let body: Data
-        do {
-            body = try await http.sendRaw("GET", url: url, headers: headers)
-        } catch let error as JSONHTTPClient.ResponseError {
-            if error.status == 403 { self.token.withLock { $0 = nil } }
-            throw ConfigProviderError(provider: "vault", "reading \(path) failed with HTTP \(error.status)")
+        var body: Data?
+        // A 403 may be an expired token: log in (or read the token file) again, once.
+        for attempt in 1...2 where body == nil {
+            var headers = [(name: "X-Vault-Token", value: try await currentToken())]
+            if let namespace { headers.append((name: "X-Vault-Namespace", value: namespace)) }
+            do {
+                body = try await http.sendRaw("GET", url: url, headers: headers)
+            } catch let error as JSONHTTPClient.ResponseError {
+                guard error.status == 403 else {
+                    throw ConfigProviderError(provider: "vault", "reading \(path) failed with HTTP \(error.status)")
+                }
+                self.token.withLock { $0 = nil }
+                if attempt == 2 {
+                    throw ConfigProviderError(
+                        provider: "vault", "reading \(path) failed with HTTP 403 (permission denied: check the token or policy)")
+                }
+            }
         }
+        guard let body else { throw ConfigProviderError(provider: "vault", "reading \(path) returned nothing") }
         let json = try JSONValue.parse(Array(body))
         guard let data = json["data"]?["data"]?.objectValue else {
             throw ConfigProviderError(provider: "vault", "\(path) is not a KV v2 secret (no data.data in the answer)")
@@ -84,7 +94,7 @@ public final class VaultConfigProvider: ConfigProvider {
         case .file(let path):
             fresh = try Self.read(path, what: "token.file")
         case .environment(let name):
-            guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+            guard let value = environment[name], !value.isEmpty else {
                 throw ConfigProviderError(provider: "vault", "no Vault token: set \(name) or token.file or an AppRole")
             }
             fresh = value
@@ -96,7 +106,9 @@ public final class VaultConfigProvider: ConfigProvider {
             let login = JSONValue.object(["role_id": .string(roleID), "secret_id": .string(secretID)])
             let answer: Data
             do {
-                answer = try await http.sendRaw("POST", url: url, body: Data(login.jsonBytes))
+                answer = try await http.sendRaw(
+                    "POST", url: url, headers: namespace.map { [(name: "X-Vault-Namespace", value: $0)] } ?? [],
+                    body: Data(login.jsonBytes))
             } catch let error as JSONHTTPClient.ResponseError {
                 throw ConfigProviderError(provider: "vault", "AppRole login failed with HTTP \(error.status)")
             }
@@ -176,7 +188,8 @@ public struct AWSSecretsManagerConfigProvider: ConfigProvider {
                 provider: "aws", "GetSecretValue(\(path)) failed with HTTP \(error.status) \(error.code ?? "")")
         }
         let json = try JSONValue.parse(Array(answer))
-        if let arn = json["ARN"]?.stringValue, let found = Self.region(ofARN: arn), found != region {
+        let found = json["ARN"]?.stringValue.flatMap(Self.region(ofARN:))
+        if let found, found != region {
             throw ConfigProviderError(provider: "aws", "\(path) lives in \(found), but the provider is pinned to \(region)")
         }
         guard let secret = json["SecretString"]?.stringValue else {
@@ -193,7 +206,7 @@ public struct AWSSecretsManagerConfigProvider: ConfigProvider {
                 throw ConfigProviderError(provider: "aws", "\(path) has no key \(key)")
             }
         }
-        return ConfigData(values: values, ttl: ttl)
+        return ConfigData(values: values, ttl: ttl, region: found)
     }
 }
 

@@ -240,9 +240,15 @@ public actor StandaloneHerder {
         let holder = try existing(name)
         return ConnectorStatus(
             name: name,
-            connector: UnitStatus(state: holder.machine.state, workerID: worker.workerID, trace: holder.machine.trace),
+            connector: UnitStatus(
+                state: holder.machine.state, workerID: worker.workerID,
+                trace: holder.machine.trace.map(SecretRedactor.shared.redact)),
             tasks: holder.tasks.map {
-                ($0.id.task, UnitStatus(state: $0.status.0, workerID: worker.workerID, trace: $0.status.1))
+                (
+                    $0.id.task,
+                    UnitStatus(
+                        state: $0.status.0, workerID: worker.workerID, trace: $0.status.1.map(SecretRedactor.shared.redact))
+                )
             },
             type: holder.plugin.kind)
     }
@@ -499,16 +505,30 @@ public actor StandaloneHerder {
                 do {
                     let fresh = try await providers.resolve(raw)
                     let changed = fresh.fingerprints.filter { current[$0.key] != $0.value }.map(\.key.description).sorted()
-                    logger.info(
+                    // Every TTL: debug only (a 1 s TTL would flood the log); a change is a notice below.
+                    logger.debug(
                         "secrets re-resolved",
-                        metadata: ["connector": "\(name)", "references": "\(fresh.fingerprints.count)", "changed": "\(changed)"])
+                        metadata: [
+                            "connector": "\(name)",
+                            "references": "\(fresh.fingerprints.keys.map(\.description).sorted().joined(separator: ","))",
+                            "changed": "\(changed.count)",
+                        ])
                     guard !changed.isEmpty else { continue }
                     current = fresh.fingerprints
                     logger.notice(
                         "a secret changed; restarting the connector and its tasks",
                         metadata: ["connector": "\(name)", "changed": "\(changed.joined(separator: ","))"])
-                    try await self.restart(name, includeTasks: true, onlyFailed: false)
-                    return  // the restart started a new watcher
+                    // The restart cancels this watcher (shutDown); run it outside this task so the
+                    // cancellation cannot reach the restart's own awaits (provider fetches, stops).
+                    Task { [weak self] in
+                        do {
+                            try await self?.restart(name, includeTasks: true, onlyFailed: false)
+                        } catch {
+                            logger.error(
+                                "restart after a secret change failed", metadata: ["connector": "\(name)", "error": "\(error)"])
+                        }
+                    }
+                    return  // the restart starts a new watcher
                 } catch {
                     logger.error("secrets could not be re-resolved", metadata: ["connector": "\(name)", "error": "\(error)"])
                 }
@@ -1006,8 +1026,11 @@ struct TaskEnvironment: Sendable {
         await audit?.secretsResolved(
             resolution, subject: "connectors/\(holder.id.connector)/tasks/\(holder.id.task)", connector: holder.id.connector,
             task: holder.id.task)
-        let converters = try RecordConverters(worker: worker, connector: config)
-        let transforms = try TransformChain(config: config, registry: registry)
+        // Converter and transform settings may hold placeholders too (Kafka Connect resolves the
+        // whole connector config): they get the resolved config, in memory, for this run only.
+        let resolved = try ConnectorConfig(try await providers.resolve(config.raw).config, sink: plugin.kind == .sink)
+        let converters = try RecordConverters(worker: worker, connector: resolved)
+        let transforms = try TransformChain(config: resolved, registry: registry)
         let errors = ErrorHandler(
             config: config, taskID: holder.id.task, deadLetter: config.deadLetterTopic == nil ? nil : producer, logger: logger)
         let audit = self.audit
