@@ -145,6 +145,7 @@ extension Integration {
                 (try? String(contentsOfFile: harness.directory.appendingPathComponent("audit.jsonl").path, encoding: .utf8)) ?? ""
             #expect(audit.contains("dev.sluice.checkpoint.migrated") && audit.contains("dev.sluice.checkpoint.rolledback"))
             #expect(audit.contains("dev.sluice.checkpoint.migration.refused"))
+            #expect(audit.contains("\"enforced\":false"), "task-start and commit-time decisions are audit events too")
             worker.signal(SIGTERM)
             #expect(await worker.wait() == 0)
             let problems = try OpenAPIConformance.load().check(probe.recorded)

@@ -70,10 +70,14 @@ public actor CheckpointPlacer {
     let logger: Logger
     let policy: ResidencyPolicy?
     let verifier: LocationVerifier
+    let audit: AuditLog?
     private var opened: [String: any CheckpointStore] = [:]
     private var guarded: [String: ResidencyGuardedStore] = [:]
 
-    public init(worker: WorkerConfig, fallback: any CheckpointStore, producer: KafkaProducer?, logger: Logger) throws {
+    public init(
+        worker: WorkerConfig, fallback: any CheckpointStore, producer: KafkaProducer?, audit: AuditLog? = nil, logger: Logger
+    ) throws {
+        self.audit = audit
         self.router = RoutingCheckpointStore(fallback: fallback)
         self.worker = worker
         self.producer = producer
@@ -99,6 +103,21 @@ public actor CheckpointPlacer {
         return CheckpointMigration(
             worker: worker, policy: policy, logger: logger, verifier: { await verifier.verify($0) },
             open: { [self] location in try await self.openStore(location) })
+    }
+
+    /// Task-start and commit-time decisions as audit events (the worker is the actor).
+    static func auditing(_ audit: AuditLog?) -> (@Sendable (ResidencyDecision, String, Bool) async -> Void)? {
+        guard let audit else { return nil }
+        return { decision, action, enforced in
+            let data: JSONObject = [
+                "connector": decision.connector.map(JSONValue.string) ?? .null, "action": .string(action),
+                "enforced": .bool(enforced), "decision": decision.json,
+            ]
+            await audit.record(
+                decision.passed ? "residency.passed" : "residency.failed",
+                subject: decision.connector.map { "connectors/\($0)" } ?? "worker", data: data,
+                result: decision.passed ? "success" : "failure")
+        }
     }
 
     /// Whether a residency policy is loaded (`residency.policy.file`).
@@ -134,7 +153,8 @@ public actor CheckpointPlacer {
             let verifier = self.verifier
             guarded[key] = ResidencyGuardedStore(
                 inner: store, location: location, stateClass: stateClass, policy: policy, ttl: worker.residencyVerificationTTL,
-                logger: logger, verify: { await verifier.verify($0) })
+                logger: logger, verify: { await verifier.verify($0) },
+                onDecision: Self.auditing(audit))
         }
         let store = guarded[key]!
         await router.route(connector: name, to: store)

@@ -30,11 +30,14 @@ public actor ResidencyGuardedStore: CheckpointStore {
     let ttl: Duration
     let verify: @Sendable (Location) async -> LocationEvidence
     let logger: Logger
+    /// Told of every decision that is logged (fresh verifications and failures): the audit trail.
+    let onDecision: (@Sendable (ResidencyDecision, String, Bool) async -> Void)?
     private var evidence: (LocationEvidence, ContinuousClock.Instant)?
 
     public init(
         inner: any CheckpointStore, location: Location, stateClass: StateClass, policy: ResidencyPolicy?, ttl: Duration,
-        logger: Logger, verify: @escaping @Sendable (Location) async -> LocationEvidence
+        logger: Logger, verify: @escaping @Sendable (Location) async -> LocationEvidence,
+        onDecision: (@Sendable (ResidencyDecision, String, Bool) async -> Void)? = nil
     ) {
         self.inner = inner
         self.location = inner.location
@@ -44,6 +47,7 @@ public actor ResidencyGuardedStore: CheckpointStore {
         self.ttl = ttl
         self.logger = logger
         self.verify = verify
+        self.onDecision = onDecision
     }
 
     /// The evidence the last decision used (for status and evidence reports).
@@ -77,6 +81,7 @@ public actor ResidencyGuardedStore: CheckpointStore {
             metadata["enforced"] = .string(String(enforced && !decision.passed))
             if let reason = decision.reason { metadata["reason"] = .string(reason) }
             logger.log(level: decision.passed ? .info : (enforced ? .error : .warning), "residency decision", metadata: metadata)
+            await onDecision?(decision, action, enforced && !decision.passed)
         }
         if !decision.passed && enforced {
             evidence = nil  // check again next time instead of trusting a failure for a whole TTL

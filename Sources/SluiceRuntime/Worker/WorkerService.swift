@@ -54,15 +54,15 @@ public struct WorkerService: Service {
                 path: config.offsetStorageFile, location: CheckpointLocation(name: "standalone-file", kind: "file"))
         }
         logger.info("checkpoint store", metadata: ["location": "\(store.location.name)", "kind": "\(store.location.kind)"])
+        let audit = try AuditLog(worker: config, logger: logger)
         var placer: CheckpointPlacer?
         if !config.locations.isEmpty {
             // Connectors whose checkpoints have a location (state.<class>.location) use its guarded
             // store; the herder places each connector as it is created and checks the policy.
-            let created = try CheckpointPlacer(worker: config, fallback: store, producer: producer, logger: logger)
+            let created = try CheckpointPlacer(worker: config, fallback: store, producer: producer, audit: audit, logger: logger)
             store = created.router
             placer = created
         }
-        let audit = try AuditLog(worker: config, logger: logger)
         await audit.startSummaries(every: config.auditCheckpointSummaryInterval)
         store = AuditedCheckpointStore(inner: store, audit: audit)
         let herder = StandaloneHerder(
