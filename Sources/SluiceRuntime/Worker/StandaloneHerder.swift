@@ -100,7 +100,7 @@ public actor StandaloneHerder {
     /// The audit trail every lifecycle change is written to (write-ahead: before it is applied).
     public nonisolated let audit: AuditLog?
     let logger: Logger
-    private var connectors: [String: ConnectorHolder] = [:]
+    var connectors: [String: ConnectorHolder] = [:]
     private var mutating = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
@@ -199,7 +199,7 @@ public actor StandaloneHerder {
     }
 
     /// `secrets.inline.policy`: a PASSWORD key should be a provider reference, not the secret.
-    private func checkInlineSecrets(_ raw: [String: String], plugin: ConnectorPlugin) throws {
+    func checkInlineSecrets(_ raw: [String: String], plugin: ConnectorPlugin) throws {
         let inline = definition(of: plugin).passwordKeys.filter { key in
             guard let value = raw[key], !value.isEmpty, value != Redaction.placeholder else { return false }
             return SecretReference.scan(value).isEmpty
@@ -346,7 +346,7 @@ public actor StandaloneHerder {
 
     /// Validates a connector config, checks it against the residency policy and writes its audit
     /// event (refused under `audit.failure.policy=block` when the trail cannot be written).
-    private func admit(
+    func admit(
         _ raw: [String: String], event: String?, before: [String: String]?, extra: JSONObject = [:]
     ) async throws -> (ConnectorConfig, ConnectorPlugin) {
         let admitted = try await validate(raw)
@@ -363,7 +363,7 @@ public actor StandaloneHerder {
     }
 
     /// Writes one audit event about a connector (or one of its tasks).
-    private func emit(_ type: String, connector: String, task: Int? = nil, data: JSONObject = [:]) async throws {
+    func emit(_ type: String, connector: String, task: Int? = nil, data: JSONObject = [:]) async throws {
         guard let audit else { return }
         var data = data
         data["connector"] = .string(connector)
@@ -373,8 +373,7 @@ public actor StandaloneHerder {
     }
 
     /// Stores and starts an admitted connector. The caller holds the mutation lock.
-    private func install(_ admitted: (ConnectorConfig, ConnectorPlugin), target: TargetState, topics: [String] = []) async throws
-    {
+    func install(_ admitted: (ConnectorConfig, ConnectorPlugin), target: TargetState, topics: [String] = []) async throws {
         let (config, plugin) = admitted
         try await placer?.place(connector: config.raw)
         var holder = ConnectorHolder(
@@ -393,59 +392,9 @@ public actor StandaloneHerder {
             ])
     }
 
-    /// Connector create/update enforcement point (DESIGN.md §2): with a residency policy in
-    /// `enforce` mode, a connector whose state would sit in a disallowed or unproven place is
-    /// refused with every violation listed; in `warn` mode the violations are logged.
-    private func residencyGate(_ raw: [String: String]) async throws {
-        guard let placer, placer.hasPolicy, let name = raw["name"] else { return }
-        guard let validation = try await placer.validate(connectors: [raw]) else { return }
-        let failures = validation.decisions.filter { $0.connector == name && !$0.passed }
-        for decision in validation.decisions where decision.connector == name {
-            logger.info(
-                "residency decision",
-                metadata: [
-                    "connector": "\(name)", "action": "create-or-update", "state_class": "\(decision.stateClass.rawValue)",
-                    "location": "\(decision.evidence.location)", "result": "\(decision.result.rawValue)",
-                    "level": "\(decision.levelFound?.rawValue ?? "-")", "evidence": "\(decision.evidence.method)",
-                ])
-        }
-        try await emit(
-            failures.isEmpty ? "residency.passed" : "residency.failed", connector: name,
-            data: [
-                "action": "create-or-update", "mode": .string(validation.mode.rawValue),
-                "decisions": .array(validation.decisions.filter { $0.connector == name }.map(\.json)),
-            ])
-        guard !failures.isEmpty else { return }
-        let listing = failures.map { "- \($0)" }.joined(separator: "\n")
-        guard validation.mode == .enforce else {
-            logger.warning(
-                "residency violations (policy mode warn)", metadata: ["connector": "\(name)", "violations": "\(listing)"])
-            return
-        }
-        throw HerderError.badRequest(
-            "Connector \(name) violates the residency policy (\(failures.count) violation(s)):\n\(listing)")
-    }
-
-    /// The residency decisions for one connector (or, with nil, the worker and every connector);
-    /// nil when no policy is loaded.
-    public func residency(_ name: String?) async throws -> ResidencyValidation? {
-        guard let placer else { return nil }
-        if let name {
-            let holder = try existing(name)
-            return try await placer.validate(connectors: [holder.config.raw])
-        }
-        return try await placer.validate(connectors: connectors.values.map(\.config.raw))
-    }
-
-    /// Dry-runs a proposed connector config against the policy (`POST /residency/validate`).
-    public func validateResidency(_ raw: [String: String]) async throws -> ResidencyValidation? {
-        guard let placer else { return nil }
-        return try await placer.validate(connectors: [raw])
-    }
-
     /// Starts a connector's instance and tasks per its target state; a failure to start leaves
     /// the connector FAILED with the trace.
-    private func startConnector(_ name: String) async {
+    func startConnector(_ name: String) async {
         guard var holder = connectors[name] else { return }
         holder.machine = LifecycleStateMachine()
         _ = try? holder.machine.handle(.start)
@@ -491,7 +440,7 @@ public actor StandaloneHerder {
     /// When the connector's secrets expire, resolves them again; if a value changed (a rotated
     /// secret), restarts the connector and its tasks with it (`config.action.reload=restart`,
     /// the default; `none` turns this off). Logs which reference changed, never a value.
-    private func watchSecrets(_ name: String, _ resolution: ConfigProviders.Resolution) -> Task<Void, Never>? {
+    func watchSecrets(_ name: String, _ resolution: ConfigProviders.Resolution) -> Task<Void, Never>? {
         guard let ttl = resolution.ttl, !resolution.fingerprints.isEmpty,
             connectors[name]?.config.raw["config.action.reload"]?.lowercased() != "none"
         else { return nil }
@@ -536,7 +485,7 @@ public actor StandaloneHerder {
         }
     }
 
-    private func startTask(_ task: TaskHolder, holder: ConnectorHolder) {
+    func startTask(_ task: TaskHolder, holder: ConnectorHolder) {
         guard let connector = holder.connector else { return }
         if holder.target == .paused { task.control.set(.paused) }
         let environment = TaskEnvironment(
@@ -553,7 +502,7 @@ public actor StandaloneHerder {
     }
 
     /// Stops a connector's tasks (committing offsets) and its instance; the holder stays.
-    private func shutDown(_ name: String) async {
+    func shutDown(_ name: String) async {
         guard let holder = connectors[name] else { return }
         for task in holder.tasks {
             task.control.set(.stopping)
@@ -681,99 +630,6 @@ public actor StandaloneHerder {
         }
     }
 
-    /// Moves a connector's checkpoints to another location with proof (DESIGN.md §2): stop →
-    /// copy → verify every partition's offset and the chain head are identical → switch → resume
-    /// in its previous state. `rollback` returns to the location before the last migration the
-    /// same way; `dryRun` checks and reports only. Refused (400) when the target violates the
-    /// policy. The report (steps with times, partitions, heads) is also the audit event's data.
-    public func migrateCheckpoints(_ name: String, to target: String?, dryRun: Bool, rollback: Bool) async throws
-        -> CheckpointMigration.Report
-    {
-        try await serialized {
-            let holder = try existing(name)
-            guard let placer else {
-                throw HerderError.badRequest("This worker defines no locations (locations.*), so checkpoints cannot move")
-            }
-            guard target != nil || rollback else {
-                throw HerderError.badRequest("Give the target location (to) or rollback=true")
-            }
-            let previous = holder.target
-            let running = holder.connector != nil || !holder.tasks.isEmpty
-            if !dryRun && running { await shutDown(name) }
-            let report: CheckpointMigration.Report
-            do {
-                report = try await placer.migration().run(
-                    connector: holder.config.raw, to: target, dryRun: dryRun, rollback: rollback)
-            } catch let refused as CheckpointMigration.Refused {
-                await audit?.record(
-                    "checkpoint.migration.refused", subject: "connectors/\(name)",
-                    data: [
-                        "connector": .string(name), "to": target.map(JSONValue.string) ?? .null,
-                        "reason": .string(refused.description),
-                    ],
-                    result: "failure")
-                if !dryRun && running && previous != .stopped { await startConnector(name) }
-                throw HerderError.badRequest(refused.description)
-            }
-            if report.switched { try await placer.place(connector: holder.config.raw) }
-            try await emit(
-                dryRun ? "checkpoint.migration.checked" : rollback ? "checkpoint.rolledback" : "checkpoint.migrated",
-                connector: name,
-                data: ["report": report.json])
-            if !dryRun && running && previous != .stopped { await startConnector(name) }
-            return report
-        }
-    }
-
-    /// The evidence a sovereignty review asks for, for one connector: per state class the
-    /// location, region, verification level and time and the result; the committed offsets;
-    /// the checkpoint hash chain (head, intact or the first broken link); the last migration; and
-    /// the audit chain head.
-    public func evidence(_ name: String) async throws -> JSONValue {
-        let holder = try existing(name)
-        var report: JSONObject = [
-            "connector": .string(name), "generatedAt": .string(AuditEvent.rfc3339(Date())), "workerId": .string(worker.workerID),
-            "workerRegion": worker.workerRegion.map(JSONValue.string) ?? .null, "type": .string(holder.plugin.kind.rawValue),
-        ]
-        if let validation = try await residency(name) {
-            let decisions = validation.decisions.filter { $0.connector == name }
-            report["policyMode"] = .string(validation.mode.rawValue)
-            report["result"] = .string(
-                decisions.contains { $0.result == .violation }
-                    ? "violations" : decisions.allSatisfy(\.passed) ? "pass" : "unverifiable")
-            report["stateClasses"] = .array(decisions.map(\.json))
-        } else {
-            report["result"] = .string("no-policy")
-            report["stateClasses"] = .array([])
-        }
-        report["offsets"] = .array(
-            try await offsets(name).map { .object(["partition": .object($0.partition), "offset": .object($0.offset)]) })
-        let history = try await store.history(connector: name)
-        let chain = CheckpointChain.verify(history)
-        report["checkpointChain"] = .object([
-            "location": .string((await (store as? AuditedCheckpointStore)?.location(for: name)) ?? store.location.name),
-            "entries": .int(Int64(chain.entries)), "head": .string(chain.head), "intact": .bool(chain.isIntact),
-            "brokenLink": chain.broken.map { .string($0.description) } ?? .null,
-            "firstSequence": chain.firstSequence.map(JSONValue.int) ?? .null,
-            "lastSequence": chain.lastSequence.map(JSONValue.int) ?? .null,
-        ])
-        if let pointer = CheckpointPlacement.pointer(worker: worker, connector: name) {
-            report["migration"] = .object([
-                "location": .string(pointer.location), "previous": pointer.previous.map(JSONValue.string) ?? .null,
-                "switchedAt": .int(pointer.switchedAt), "head": .string(pointer.head),
-                // Continuity: the head both locations held at the switch is still in this chain, unbroken.
-                "continuity": .bool(chain.isIntact && (pointer.head.isEmpty || history.contains { $0.hash == pointer.head })),
-            ])
-        } else {
-            report["migration"] = .null
-        }
-        if let audit {
-            let head = await audit.head
-            report["audit"] = .object(["sequence": .int(head.sequence), "head": .string(head.hash)])
-        }
-        return .object(report)
-    }
-
     /// Restarts one task (`POST /connectors/{c}/tasks/{t}/restart`).
     public func restartTask(_ name: String, _ task: Int) async throws {
         try await serialized {
@@ -784,7 +640,7 @@ public actor StandaloneHerder {
         }
     }
 
-    private func replaceTask(_ name: String, _ index: Int) async {
+    func replaceTask(_ name: String, _ index: Int) async {
         guard let holder = connectors[name], holder.tasks.indices.contains(index) else { return }
         let old = holder.tasks[index]
         await old.stop()
@@ -792,79 +648,6 @@ public actor StandaloneHerder {
         connectors[name]?.tasks[index] = fresh
         startTask(fresh, holder: holder)
         logger.info("task restarted", metadata: ["task": "\(old.id)"])
-    }
-
-    /// Sets (`offset` non-nil) or removes offsets of a STOPPED connector
-    /// (`PATCH /connectors/{c}/offsets`). Sinks also move their consumer group.
-    public func alterOffsets(_ name: String, _ offsets: [(partition: JSONObject, offset: JSONObject?)]) async throws {
-        try await serialized {
-            let holder = try stoppedConnector(name)
-            try await emit("offsets.altered", connector: name, data: ["partitions": .int(Int64(offsets.count))])
-            if holder.plugin.kind == .sink { try await moveSinkGroup(name, offsets) }
-            try await store.commit(
-                connector: name, offsets: offsets, provenance: CommitProvenance(workerID: worker.workerID, taskID: nil))
-            logger.info("connector offsets altered", metadata: ["connector": "\(name)", "partitions": "\(offsets.count)"])
-        }
-    }
-
-    /// Removes every committed offset of a STOPPED connector (`DELETE /connectors/{c}/offsets`):
-    /// a source starts from scratch; a sink's group goes back to the start of each partition
-    /// (Kafka Connect's default `auto.offset.reset=earliest` for sinks).
-    public func resetOffsets(_ name: String) async throws {
-        try await serialized {
-            let holder = try stoppedConnector(name)
-            let current = try await store.offsets(connector: name)
-            let removals = current.keys.map { (partition: $0, offset: JSONObject?.none) }
-            try await emit("offsets.reset", connector: name, data: ["partitions": .int(Int64(removals.count))])
-            if holder.plugin.kind == .sink { try await moveSinkGroup(name, removals) }
-            if !removals.isEmpty {
-                try await store.commit(
-                    connector: name, offsets: removals, provenance: CommitProvenance(workerID: worker.workerID, taskID: nil))
-            }
-            logger.info("connector offsets reset", metadata: ["connector": "\(name)", "partitions": "\(removals.count)"])
-        }
-    }
-
-    /// Commits a sink's new positions to its consumer group; a removed offset goes back to the
-    /// partition's low watermark.
-    private func moveSinkGroup(_ name: String, _ offsets: [(partition: JSONObject, offset: JSONObject?)]) async throws {
-        var wanted: [(partition: KafkaPartition, offset: Int64?)] = []
-        for (partition, offset) in offsets {
-            guard let topic = partition["kafka_topic"]?.stringValue, let number = partition["kafka_partition"]?.intValue else {
-                throw HerderError.badRequest(
-                    "sink offsets need a partition {\"kafka_topic\": …, \"kafka_partition\": …}; got \(JSONValue.object(partition).jsonString)"
-                )
-            }
-            var next: Int64?
-            if let offset {
-                guard let value = offset["kafka_offset"]?.intValue, value >= 0 else {
-                    throw HerderError.badRequest(
-                        "sink offsets need {\"kafka_offset\": <non-negative integer>}; got \(JSONValue.object(offset).jsonString)"
-                    )
-                }
-                next = value
-            }
-            wanted.append((KafkaPartition(topic: topic, partition: Int32(number)), next))
-        }
-        guard !wanted.isEmpty else { return }
-        var consumerSettings = worker.consumerSettings
-        consumerSettings["enable.auto.commit"] = "false"
-        let consumer = try await KafkaConsumer(
-            configuration: KafkaConfiguration(bootstrapServers: worker.bootstrapServers, settings: consumerSettings),
-            groupID: SinkTaskRunner.groupID(connector: name), logger: logger)
-        do {
-            var positions: [TopicPartitionOffset] = []
-            for (partition, offset) in wanted {
-                var next = offset ?? 0
-                if offset == nil { next = try await consumer.watermarks(partition).low }
-                positions.append(TopicPartitionOffset(topic: partition.topic, partition: partition.partition, offset: next))
-            }
-            try await consumer.commit(positions)
-        } catch {
-            await consumer.close()
-            throw error
-        }
-        await consumer.close()
     }
 
     /// Starts the connectors kept in the connector-config store (worker start).
@@ -890,12 +673,12 @@ public actor StandaloneHerder {
 
     // MARK: Helpers
 
-    private func existing(_ name: String) throws(HerderError) -> ConnectorHolder {
+    func existing(_ name: String) throws(HerderError) -> ConnectorHolder {
         guard let holder = connectors[name] else { throw HerderError.notFound("Connector \(name) not found") }
         return holder
     }
 
-    private func stoppedConnector(_ name: String) throws(HerderError) -> ConnectorHolder {
+    func stoppedConnector(_ name: String) throws(HerderError) -> ConnectorHolder {
         let holder = try existing(name)
         guard holder.target == .stopped, holder.tasks.isEmpty else {
             throw HerderError.badRequest(
@@ -906,7 +689,7 @@ public actor StandaloneHerder {
     }
 
     /// Inline PASSWORD values are never echoed; placeholders are shown as written.
-    private func shown(_ raw: [String: String], plugin: ConnectorPlugin) -> [String: String] {
+    func shown(_ raw: [String: String], plugin: ConnectorPlugin) -> [String: String] {
         let passwords = definition(of: plugin).passwordKeys
         var config = raw
         for key in passwords {
@@ -915,7 +698,7 @@ public actor StandaloneHerder {
         return config
     }
 
-    private func persist() {
+    func persist() {
         guard let configStore else { return }
         do {
             try configStore.save(connectors.values.map(\.stored))
@@ -925,7 +708,7 @@ public actor StandaloneHerder {
     }
 
     /// Runs `body` with no other mutation in flight.
-    private func serialized<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    func serialized<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         if mutating {
             await withCheckedContinuation { waiting.append($0) }
         } else {
@@ -935,135 +718,5 @@ public actor StandaloneHerder {
             if waiting.isEmpty { mutating = false } else { waiting.removeFirst().resume() }
         }
         return try await body()
-    }
-}
-
-extension LifecycleStateMachine {
-    func applying(_ event: Event) throws -> LifecycleStateMachine {
-        var copy = self
-        _ = try copy.handle(event)
-        return copy
-    }
-}
-
-struct RuntimeConnectorContext: ConnectorContext {
-    let connectorName: String
-    let logger: Logger
-    func requestTaskReconfiguration() {
-        logger.info("task reconfiguration requested", metadata: ["connector": "\(connectorName)"])
-    }
-    func raiseError(_ error: any Error) {
-        logger.error("connector raised an error", metadata: ["connector": "\(connectorName)", "error": "\(error)"])
-    }
-}
-
-/// Everything a task supervisor needs, so it can run outside the herder's actor.
-struct TaskEnvironment: Sendable {
-    let worker: WorkerConfig
-    let registry: PluginRegistry
-    let store: any CheckpointStore
-    let producer: KafkaProducer
-    let kafka: KafkaConfiguration
-    let providers: ConfigProviders
-    let placer: CheckpointPlacer?
-    let audit: AuditLog?
-    let logger: Logger
-
-    /// A task state change in the audit trail (the worker is the actor).
-    func record(_ type: String, _ id: TaskID, _ data: JSONObject = [:], result: String = "success") async {
-        guard let audit else { return }
-        var data = data
-        data["connector"] = .string(id.connector)
-        data["task"] = .int(Int64(id.task))
-        await audit.record(type, subject: "connectors/\(id.connector)/tasks/\(id.task)", data: data, result: result)
-    }
-
-    /// Runs the task, restarting it with capped backoff when it fails (if enabled), until stopped.
-    func supervise(
-        _ holder: StandaloneHerder.TaskHolder, taskConfig: [String: String], config: ConnectorConfig, plugin: ConnectorPlugin,
-        connector: any Connector, topics: TopicTracker
-    ) async {
-        let backoff = Backoff(
-            base: worker.taskRestartInitialBackoff, cap: worker.taskRestartMaxBackoff, floor: worker.taskRestartInitialBackoff)
-        var attempt = 0
-        while holder.control.target != .stopping {
-            holder.handle(.start)
-            let began = ContinuousClock.now
-            do {
-                try await runOnce(
-                    holder, taskConfig: taskConfig, config: config, plugin: plugin, connector: connector, topics: topics)
-                await record("task.stopped", holder.id)
-                return
-            } catch {
-                let trace = String(describing: error)
-                holder.handle(.fail(trace))
-                await record("task.failed", holder.id, ["trace": .string(SecretRedactor.shared.redact(trace))], result: "failure")
-                logger.error("task failed", metadata: ["task": "\(holder.id)", "error": "\(trace)"])
-                guard worker.taskRestartEnabled, holder.control.target != .stopping else { return }
-                if ContinuousClock.now - began > .seconds(300) { attempt = 0 }
-                let delay = backoff.ceiling(attempt: attempt)
-                attempt += 1
-                logger.info(
-                    "restarting task",
-                    metadata: ["task": "\(holder.id)", "attempt": "\(attempt)", "delay_ms": "\(delay.milliseconds)"])
-                try? await Task.sleep(for: delay)
-                guard holder.control.target != .stopping else { return }
-                holder.handle(.restart)
-                await record("task.restarted", holder.id, ["attempt": .int(Int64(attempt)), "automatic": true])
-            }
-        }
-    }
-
-    private func runOnce(
-        _ holder: StandaloneHerder.TaskHolder, taskConfig: [String: String], config: ConnectorConfig, plugin: ConnectorPlugin,
-        connector: any Connector, topics: TopicTracker
-    ) async throws {
-        // Task start enforcement point: the checkpoint location must still verify.
-        try await placer?.checkTaskStart(connector: config.name)
-        // The task's own placeholders, resolved in memory for this run only.
-        let resolution = try await providers.resolve(taskConfig)
-        let taskConfig = resolution.config
-        await audit?.secretsResolved(
-            resolution, subject: "connectors/\(holder.id.connector)/tasks/\(holder.id.task)", connector: holder.id.connector,
-            task: holder.id.task)
-        // Converter and transform settings may hold placeholders too (Kafka Connect resolves the
-        // whole connector config): they get the resolved config, in memory, for this run only.
-        let resolved = try ConnectorConfig(try await providers.resolve(config.raw).config, sink: plugin.kind == .sink)
-        let converters = try RecordConverters(worker: worker, connector: resolved)
-        let transforms = try TransformChain(config: resolved, registry: registry)
-        let errors = ErrorHandler(
-            config: config, taskID: holder.id.task, deadLetter: config.deadLetterTopic == nil ? nil : producer, logger: logger)
-        let audit = self.audit
-        let started: @Sendable () -> Void = {
-            if let audit {
-                let id = holder.id
-                Task {
-                    await audit.record(
-                        "task.started", subject: "connectors/\(id.connector)/tasks/\(id.task)",
-                        data: ["connector": .string(id.connector), "task": .int(Int64(id.task))])
-                }
-            }
-            holder.handle(.started)
-            if holder.control.target == .paused { holder.handle(.pause) }
-        }
-        let context = TaskRunnerContext(
-            id: holder.id, taskConfig: taskConfig, config: config, converters: converters, transforms: transforms, store: store,
-            errors: errors, control: holder.control, commitInterval: worker.offsetFlushInterval, workerID: worker.workerID,
-            logger: logger, topics: topics)
-        switch plugin.kind {
-        case .source:
-            guard let source = connector as? any SourceConnector else {
-                throw ConnectException("\(plugin.className) is not a source connector")
-            }
-            try await SourceTaskRunner(context: context, task: source.makeTask(), producer: producer).run(started: started)
-        case .sink:
-            guard let sink = connector as? any SinkConnector else {
-                throw ConnectException("\(plugin.className) is not a sink connector")
-            }
-            var consumerSettings = worker.consumerSettings
-            for (key, value) in config.settings(withPrefix: "consumer.override.") { consumerSettings[key] = value }
-            let kafka = KafkaConfiguration(bootstrapServers: worker.bootstrapServers, settings: consumerSettings)
-            try await SinkTaskRunner(context: context, task: sink.makeTask(), kafka: kafka).run(started: started)
-        }
     }
 }
