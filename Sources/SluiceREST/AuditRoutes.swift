@@ -18,7 +18,7 @@ struct AuditRoutes {
             let after = query.get("after").flatMap { Int64($0) } ?? 0
             var since: Date?
             if let text = query.get("since") {
-                guard let parsed = Self.date(text) else {
+                guard let parsed = AuditFile.parseTime(text) else {
                     throw ConnectRESTError.badRequest("since must be an RFC 3339 time such as 2026-11-28T10:00:00Z, got \(text)")
                 }
                 since = parsed
@@ -33,12 +33,5 @@ struct AuditRoutes {
                 "head": .object(["sequence": .int(head.sequence), "hash": .string(head.hash)]),
             ])
         }
-    }
-
-    static func date(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
     }
 }

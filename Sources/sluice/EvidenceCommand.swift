@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceConnectSDK
+import SluiceRuntime
 
 /// `sluice evidence --connector C --format md|json`: the evidence map a sovereignty review asks
 /// for, from a running worker (`GET /connectors/{c}/evidence`).
@@ -36,7 +37,7 @@ struct EvidenceCommand: AsyncParsableCommand {
         for decision in report["stateClasses"]?.arrayValue ?? [] {
             let evidence = decision["evidence"]
             let checked = evidence?["checkedAt"]?.intValue.map {
-                AuditTime.format(Date(timeIntervalSince1970: Double($0) / 1000))
+                AuditEvent.rfc3339(Date(timeIntervalSince1970: Double($0) / 1000))
             }
             lines.append(
                 "| \(text(decision["stateClass"])) | \(text(decision["location"])) | \(text(evidence?["kind"])) | "
@@ -59,7 +60,7 @@ struct EvidenceCommand: AsyncParsableCommand {
         if let migration = report["migration"], !migration.isNull {
             lines.append(
                 "Moved from `\(text(migration["previous"]))` to `\(text(migration["location"]))` at "
-                    + "\(migration["switchedAt"]?.intValue.map { AuditTime.format(Date(timeIntervalSince1970: Double($0) / 1000)) } ?? "—") "
+                    + "\(migration["switchedAt"]?.intValue.map { AuditEvent.rfc3339(Date(timeIntervalSince1970: Double($0) / 1000)) } ?? "—") "
                     + "with chain head `\(text(migration["head"]))`; continuity "
                     + (migration["continuity"]?.boolValue == true
                         ? "proven (that head is in the current, intact chain)." : "**not proven**."))
@@ -71,13 +72,5 @@ struct EvidenceCommand: AsyncParsableCommand {
             "Chain head: sequence \(text(report["audit"]?["sequence"])), `\(text(report["audit"]?["head"]))`.",
         ]
         return lines.joined(separator: "\n")
-    }
-}
-
-enum AuditTime {
-    static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
     }
 }

@@ -81,7 +81,8 @@ public struct AuditEvent: Sendable, Equatable {
     /// Compact JSON with object keys sorted at every level (stable across parse and print).
     static func canonical(_ value: JSONValue) -> [UInt8] { value.canonical.jsonBytes }
 
-    static func rfc3339(_ date: Date) -> String {
+    /// RFC 3339 in UTC with milliseconds (event times, reports).
+    public static func rfc3339(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         formatter.timeZone = TimeZone(identifier: "UTC")

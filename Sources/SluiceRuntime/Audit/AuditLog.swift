@@ -208,7 +208,8 @@ public enum AuditFile {
         return (sequence, hash)
     }
 
-    static func parseTime(_ text: String) -> Date? {
+    /// An RFC 3339 time, with or without fractional seconds.
+    public static func parseTime(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text)

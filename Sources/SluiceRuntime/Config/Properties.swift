@@ -62,22 +62,3 @@ public enum EnvironmentPlaceholders {
         return output + rest
     }
 }
-
-extension EnvironmentPlaceholders {
-    /// A connector config with every `${env:NAME}` resolved; errors name the key (never a value).
-    public static func resolve(_ config: [String: String], environment: [String: String]) throws(ConfigException) -> [String:
-        String]
-    {
-        var resolved: [String: String] = [:]
-        var problems: [(String, String)] = []
-        for (key, value) in config {
-            do throws(ConfigException) {
-                resolved[key] = try expand(value, environment: environment, key: key)
-            } catch {
-                problems += error.problems.map { ($0.key, $0.message) }
-            }
-        }
-        guard problems.isEmpty else { throw ConfigException(problems: problems) }
-        return resolved
-    }
-}

@@ -193,11 +193,6 @@ public actor StandaloneHerder {
         try await providers.resolve(raw)
     }
 
-    /// One `secret.resolved` event per reference (provider, path, key name — never the value).
-    func auditSecrets(_ resolution: ConfigProviders.Resolution, connector: String) async {
-        await audit?.secretsResolved(resolution, subject: "connectors/\(connector)", connector: connector, task: nil)
-    }
-
     /// `secrets.inline.policy`: a PASSWORD key should be a provider reference, not the secret.
     func checkInlineSecrets(_ raw: [String: String], plugin: ConnectorPlugin) throws {
         let inline = definition(of: plugin).passwordKeys.filter { key in
@@ -404,7 +399,7 @@ public actor StandaloneHerder {
             // Placeholders are resolved in memory only: the stored config (config.raw) keeps them,
             // and so do the task configs (each task resolves its own when it starts).
             let resolution = try await resolve(holder.config.raw)
-            await auditSecrets(resolution, connector: name)
+            await audit?.secretsResolved(resolution, subject: "connectors/\(name)", connector: name, task: nil)
             try await connector.start(resolution.config, context: context)
             let taskConfigs = try await connector.taskConfigs(maxTasks: holder.config.tasksMax).map {
                 Self.unresolved($0, raw: holder.config.raw, resolved: resolution.config)
