@@ -66,7 +66,11 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
             .authorization
         case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE: .messageTooLarge
         case RD_KAFKA_RESP_ERR__QUEUE_FULL: .queueFull
-        case RD_KAFKA_RESP_ERR__FATAL: .fatal
+        // For an idempotent producer these mean its producer id or epoch is no longer valid on
+        // the broker (fenced, or the broker lost the producer's state): only a new client helps.
+        case RD_KAFKA_RESP_ERR__FATAL, RD_KAFKA_RESP_ERR_PRODUCER_FENCED, RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH,
+            RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER:
+            .fatal
         case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS, RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION,
             RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID, RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST:
             .rebalance

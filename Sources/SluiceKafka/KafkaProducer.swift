@@ -38,6 +38,11 @@ public struct KafkaDeliveryReport: Sendable, Hashable {
 /// An asynchronous producer. Idempotence is on by default (no duplicates or reordering from
 /// retries); `send` and `send(batch:)` return once the broker has acknowledged the records.
 /// A dedicated thread serves librdkafka's delivery reports; `close()` flushes.
+///
+/// One producer serves a whole worker, so it heals itself: when a send fails with a fatal error
+/// (the broker fenced the producer id or forgot its state — seen with Tansu after its object store
+/// was down), that send still fails, and the producer replaces its librdkafka instance with a new
+/// one, which gets a new producer id. Callers retry as they would after any failed send.
 public final class KafkaProducer: Sendable {
     /// Sluice's defaults under the caller's settings.
     public static let defaultSettings: [String: String] = [
@@ -48,12 +53,13 @@ public final class KafkaProducer: Sendable {
         "message.timeout.ms": "120000",
     ]
 
-    private let handle: KafkaHandle
+    private let generation: Mutex<ProducerGeneration>
     private let executor = BlockingExecutor(label: "sluice.kafka.producer")
-    private let running = AtomicFlag(true)
-    private let pollerDone = DispatchSemaphore(value: 0)
     public let configuration: KafkaConfiguration
     private let logger: Logger
+
+    /// The librdkafka instance in use now.
+    private var current: ProducerGeneration { generation.withLock { $0 } }
 
     /// Creates the producer and waits until a broker answers (up to `connectTimeout`), so a
     /// wrong address fails here with a clear error rather than as delivery time-outs later.
@@ -62,34 +68,40 @@ public final class KafkaProducer: Sendable {
     {
         self.configuration = configuration
         self.logger = logger
-        let handle = try KafkaHandle(
-            type: RD_KAFKA_PRODUCER, settings: configuration.merged(defaults: Self.defaultSettings),
-            context: KafkaCallbackContext(logger: logger)
-        ) { conf in
-            rd_kafka_conf_set_dr_msg_cb(conf, kafkaDeliveryCallback)
-        }
-        self.handle = handle
-        let running = self.running
-        let done = self.pollerDone
-        let pointer = UncheckedSendable(handle.pointer)
-        Thread.detachNewThread {
-            while running.load() { rd_kafka_poll(pointer.value, 100) }
-            done.signal()
-        }
+        let first = try ProducerGeneration(number: 1, configuration: configuration, logger: logger)
+        self.generation = Mutex(first)
         do {
             try await executor.run { () throws(KafkaError) in
-                try handle.awaitBroker(bootstrap: configuration.bootstrapServers, timeout: connectTimeout)
+                try first.handle.awaitBroker(bootstrap: configuration.bootstrapServers, timeout: connectTimeout)
             }
         } catch {
-            stopPoller()
+            first.stop()
             throw error
         }
     }
 
-    deinit { stopPoller() }
+    deinit { current.stop() }
 
-    private func stopPoller() {
-        if running.exchange(false) { pollerDone.wait() }
+    /// Replaces `failed` (if it is still current) with a new librdkafka instance. Records still
+    /// queued in the old one fail (their senders see the error); it is then shut down off-pool.
+    private func renew(after failed: ProducerGeneration, cause: rd_kafka_resp_err_t) {
+        let configuration = self.configuration
+        let logger = self.logger
+        let retired: ProducerGeneration? = generation.withLock { current in
+            guard current === failed else { return nil }
+            do {
+                current = try ProducerGeneration(number: failed.number + 1, configuration: configuration, logger: logger)
+            } catch {
+                logger.error("could not create a new Kafka producer", metadata: ["error": "\(error)"])
+                return nil
+            }
+            return failed
+        }
+        guard let retired else { return }
+        logger.warning(
+            "Kafka producer hit a fatal error; replaced it with a new instance (new producer id)",
+            metadata: ["error": "\(String(cString: rd_kafka_err2name(cause)))", "generation": "\(retired.number + 1)"])
+        Thread.detachNewThread { retired.retire() }
     }
 
     /// Produces one record and waits for the broker's acknowledgement.
@@ -103,18 +115,24 @@ public final class KafkaProducer: Sendable {
     public func send(batch records: [KafkaProducerRecord]) async throws(KafkaError) -> [KafkaDeliveryReport] {
         guard !records.isEmpty else { return [] }
         let batch = DeliveryBatch(count: records.count)
+        let generation = current
         let results: [Result<KafkaDeliveryReport, KafkaError>] = await withCheckedContinuation { continuation in
             batch.setContinuation(continuation)
-            Task { await self.enqueue(records, batch: batch) }
+            Task { await self.enqueue(records, batch: batch, on: generation) }
         }
+        var fatal: rd_kafka_resp_err_t? = generation.fatalError
+        for case .failure(let error) in results where error.code == .fatal && fatal == nil {
+            fatal = RD_KAFKA_RESP_ERR__FATAL
+        }
+        if let fatal { renew(after: generation, cause: fatal) }
         return try results.map { result throws(KafkaError) in try result.get() }
     }
 
-    private func enqueue(_ records: [KafkaProducerRecord], batch: DeliveryBatch) async {
+    private func enqueue(_ records: [KafkaProducerRecord], batch: DeliveryBatch, on generation: ProducerGeneration) async {
         for (index, record) in records.enumerated() {
             var attempt = 0
             while true {
-                let error = produce(record, ticket: DeliveryTicket(batch: batch, index: index))
+                let error = produce(record, ticket: DeliveryTicket(batch: batch, index: index), on: generation.handle)
                 if error == RD_KAFKA_RESP_ERR__QUEUE_FULL {
                     // Local queue full: let delivery reports drain, then try again.
                     attempt += 1
@@ -131,7 +149,7 @@ public final class KafkaProducer: Sendable {
 
     /// Hands one record to librdkafka (copying its bytes). On success, librdkafka owns the ticket
     /// until the delivery report.
-    private func produce(_ record: KafkaProducerRecord, ticket: DeliveryTicket) -> rd_kafka_resp_err_t {
+    private func produce(_ record: KafkaProducerRecord, ticket: DeliveryTicket, on handle: KafkaHandle) -> rd_kafka_resp_err_t {
         let opaque = Unmanaged.passRetained(ticket).toOpaque()
         var headers: OpaquePointer? = nil
         if !record.headers.isEmpty {
@@ -187,7 +205,7 @@ public final class KafkaProducer: Sendable {
 
     /// Waits until every queued record is delivered or failed, up to `timeout`.
     public func flush(timeout: Duration = .seconds(30)) async throws(KafkaError) {
-        let handle = self.handle
+        let handle = current.handle
         try await executor.run { () throws(KafkaError) in
             let error = rd_kafka_flush(handle.pointer, Int32(clamping: timeout.milliseconds))
             if error != RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -199,14 +217,62 @@ public final class KafkaProducer: Sendable {
 
     /// Flushes, then stops serving delivery reports. Call before dropping the producer.
     public func close(timeout: Duration = .seconds(30)) async throws(KafkaError) {
-        defer { stopPoller() }
+        defer { current.stop() }
         try await flush(timeout: timeout)
     }
 
     /// The cluster id the brokers report (`nil` if they do not in time).
     public func clusterID(timeout: Duration = .seconds(5)) async -> String? {
-        let handle = self.handle
+        let handle = current.handle
         return await executor.run { handle.clusterID(timeout: timeout) }
+    }
+}
+
+/// One librdkafka producer instance and the thread that serves its delivery reports.
+final class ProducerGeneration: Sendable {
+    let handle: KafkaHandle
+    let number: Int
+    private let running = AtomicFlag(true)
+    private let pollerDone = DispatchSemaphore(value: 0)
+
+    init(number: Int, configuration: KafkaConfiguration, logger: Logger) throws(KafkaError) {
+        self.number = number
+        handle = try KafkaHandle(
+            type: RD_KAFKA_PRODUCER, settings: configuration.merged(defaults: KafkaProducer.defaultSettings),
+            context: KafkaCallbackContext(logger: logger)
+        ) { conf in
+            rd_kafka_conf_set_dr_msg_cb(conf, kafkaDeliveryCallback)
+        }
+        let running = self.running
+        let done = self.pollerDone
+        let pointer = UncheckedSendable(handle.pointer)
+        Thread.detachNewThread {
+            while running.load() { rd_kafka_poll(pointer.value, 100) }
+            done.signal()
+        }
+    }
+
+    deinit { stop() }
+
+    /// The fatal error librdkafka raised on this instance, if any.
+    var fatalError: rd_kafka_resp_err_t? {
+        var text = [CChar](repeating: 0, count: 256)
+        let error = rd_kafka_fatal_error(handle.pointer, &text, text.count)
+        return error == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : error
+    }
+
+    /// Stops serving delivery reports (blocks until the poller thread has seen the flag).
+    func stop() {
+        if running.exchange(false) { pollerDone.wait() }
+    }
+
+    /// Fails whatever is still queued or in flight (each sender gets its delivery report with an
+    /// error), waits up to 10 s for those reports, then stops. Blocking: run it off the pool.
+    func retire() {
+        rd_kafka_purge(handle.pointer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+        let deadline = ContinuousClock.now + .seconds(10)
+        while rd_kafka_outq_len(handle.pointer) > 0 && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        stop()
     }
 }
 

@@ -87,6 +87,9 @@ public protocol CheckpointStore: Sendable {
 public struct CheckpointStoreError: Error, Sendable, CustomStringConvertible {
     public var location: String
     public var message: String
+    /// The store could not be reached or written right now (network, broker or S3 down, disk
+    /// full): trying again later may succeed. Conflicts and malformed data are not transient.
+    public var transient = false
     public var description: String { "checkpoint store \(location): \(message)" }
 }
 
@@ -94,6 +97,11 @@ extension CheckpointStoreError {
     public init(location: String, _ message: String) {
         self.location = location
         self.message = message
+    }
+
+    /// A transient failure: the store was unreachable or could not take the write just now.
+    public static func unavailable(location: String, _ message: String) -> CheckpointStoreError {
+        CheckpointStoreError(location: location, message: message, transient: true)
     }
 }
 

@@ -156,8 +156,8 @@ enum AtomicFile {
         let temporary = "\(path).tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else {
-            throw CheckpointStoreError(
-                location: location, message: "cannot create \(temporary): \(String(cString: strerror(errno)))")
+            throw CheckpointStoreError.unavailable(
+                location: location, "cannot create \(temporary): \(String(cString: strerror(errno)))")
         }
         var written = 0
         let failure: String? = bytes.withUnsafeBytes { buffer in
@@ -174,11 +174,12 @@ enum AtomicFile {
         close(fd)
         if let failure {
             unlink(temporary)
-            throw CheckpointStoreError(location: location, message: "\(path): \(failure) (is the disk full?)")
+            throw CheckpointStoreError.unavailable(location: location, "\(path): \(failure) (is the disk full?)")
         }
         guard rename(temporary, path) == 0 else {
             unlink(temporary)
-            throw CheckpointStoreError(location: location, message: "cannot replace \(path): \(String(cString: strerror(errno)))")
+            throw CheckpointStoreError.unavailable(
+                location: location, "cannot replace \(path): \(String(cString: strerror(errno)))")
         }
         let directoryFD = open(directory.isEmpty ? "." : directory, O_RDONLY)
         if directoryFD >= 0 {

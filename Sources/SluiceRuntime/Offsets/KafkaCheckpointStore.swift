@@ -133,7 +133,7 @@ public actor KafkaCheckpointStore: CheckpointStore {
         do {
             _ = try await producer.send(batch: records)
         } catch {
-            throw CheckpointStoreError(location: location.name, message: "writing offsets to \(topic) failed: \(error)")
+            throw CheckpointStoreError.unavailable(location: location.name, "writing offsets to \(topic) failed: \(error)")
         }
         for entry in sealed {
             if let offset = entry.offset {

@@ -181,7 +181,11 @@ public actor PostgresCheckpointStore: CheckpointStore {
         } catch {
             _ = try? await connection.execute("ROLLBACK")
             chains.removeValue(forKey: connector)
-            if case .connection = error.code { self.connection = nil }
+            var lost = false
+            if case .connection = error.code {
+                self.connection = nil
+                lost = true
+            }
             if error.sqlState == "23505" {
                 throw CheckpointStoreError(
                     location: location.name,
@@ -189,7 +193,8 @@ public actor PostgresCheckpointStore: CheckpointStore {
                         + "committed newer checkpoints, so this writer is stale and must not overwrite them")
             }
             throw CheckpointStoreError(
-                location: location.name, "writing checkpoints of \(connector) to \(qualifiedName) failed: \(error)")
+                location: location.name, message: "writing checkpoints of \(connector) to \(qualifiedName) failed: \(error)",
+                transient: lost)
         }
     }
 
@@ -198,8 +203,12 @@ public actor PostgresCheckpointStore: CheckpointStore {
         do {
             return try await connection.query(sql, parameters)
         } catch {
-            if case .connection = error.code { self.connection = nil }
-            throw CheckpointStoreError(location: location.name, "\(what) from \(qualifiedName) failed: \(error)")
+            var failure = CheckpointStoreError(location: location.name, "\(what) from \(qualifiedName) failed: \(error)")
+            if case .connection = error.code {
+                self.connection = nil
+                failure.transient = true
+            }
+            throw failure
         }
     }
 
@@ -216,7 +225,7 @@ public actor PostgresCheckpointStore: CheckpointStore {
         do {
             return try await PostgresConnection.connect(configuration, logger: logger)
         } catch {
-            throw CheckpointStoreError(location: location, "cannot connect to \(configuration): \(error)")
+            throw CheckpointStoreError.unavailable(location: location, "cannot connect to \(configuration): \(error)")
         }
     }
 }

@@ -102,7 +102,7 @@ public actor S3CheckpointStore: CheckpointStore {
                     "s3://\(bucket)/\(key) already exists: another writer committed sequence \(first.sequence) of \(connector) "
                         + "first, so this writer is stale and must not overwrite newer checkpoints")
             }
-            throw CheckpointStoreError(location: location.name, "writing s3://\(bucket)/\(key) failed: \(error)")
+            throw CheckpointStoreError.unavailable(location: location.name, "writing s3://\(bucket)/\(key) failed: \(error)")
         }
         for entry in sealed {
             state.latest[entry.partition.canonicalString] = (entry.partition, entry.offset, entry.sequence)
@@ -128,7 +128,7 @@ public actor S3CheckpointStore: CheckpointStore {
             try await client.putObject(
                 bucket: bucket, key: key, body: Data(head.jsonBytes), options: PutOptions(contentType: "application/json"))
         } catch {
-            throw CheckpointStoreError(location: location.name, "writing s3://\(bucket)/\(key) failed: \(error)")
+            throw CheckpointStoreError.unavailable(location: location.name, "writing s3://\(bucket)/\(key) failed: \(error)")
         }
     }
 
@@ -207,7 +207,7 @@ public actor S3CheckpointStore: CheckpointStore {
         do {
             data = try await client.getObject(bucket: bucket, key: key)
         } catch {
-            throw CheckpointStoreError(location: location.name, "reading s3://\(bucket)/\(key) failed: \(error)")
+            throw CheckpointStoreError.unavailable(location: location.name, "reading s3://\(bucket)/\(key) failed: \(error)")
         }
         guard let root = try? JSONValue.parse(Array(data)), root["version"]?.intValue == 1,
             let items = root["entries"]?.arrayValue

@@ -90,6 +90,55 @@ public struct ErrorHandler: Sendable {
     }
 }
 
+/// Periodic offset commits (DESIGN.md §2): a commit that fails because its store or location is
+/// unreachable right now — broker, S3 or Postgres down, disk full, the location's region could not
+/// be checked, the sink could not write a due file — is tried again at the next interval. Nothing
+/// was confirmed upstream (no slot flush, no group commit), so waiting loses nothing and the task
+/// keeps running. A residency violation, a conflicting writer or any other error fails the task.
+enum CommitFailure {
+    static func isTransient(_ error: any Error) -> Bool {
+        switch error {
+        case let violation as ResidencyViolation: violation.decision.result == .unverifiable
+        case let store as CheckpointStoreError: store.transient
+        case is RetriableException: true
+        case let kafka as KafkaError: [.transport, .timeout, .fatal, .queueFull, .rebalance].contains(kafka.code)
+        default: false
+        }
+    }
+}
+
+/// Consecutive transient commit failures, measured against `errors.retry.timeout`: once they have
+/// lasted longer, the last error fails the task (and the worker's automatic restart takes over).
+struct CommitDeferral {
+    let limit: Duration
+    private var since: ContinuousClock.Instant?
+
+    init(limit: Duration) { self.limit = limit }
+
+    mutating func failed(_ error: any Error) throws {
+        let now = ContinuousClock.now
+        guard let since else {
+            since = now
+            return
+        }
+        if now - since > limit { throw error }
+    }
+
+    mutating func succeeded() { since = nil }
+
+    /// Runs one periodic commit; a transient failure is logged and left for the next interval.
+    mutating func commit(_ what: String, task: TaskID, logger: Logger, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+            succeeded()
+        } catch  where CommitFailure.isTransient(error) {
+            try failed(error)
+            logger.warning(
+                "could not commit \(what); trying again at the next interval", metadata: ["task": "\(task)", "error": "\(error)"])
+        }
+    }
+}
+
 /// The `ErrantRecordReporter` tasks get: reports through the task's `ErrorHandler`.
 struct ErrantReporter: ErrantRecordReporter {
     let handler: ErrorHandler

@@ -42,7 +42,13 @@ public struct SinkTaskRunner: TaskRunning {
                     try await task.open(mapped)
                 case .revoked(let partitions):
                     let mapped = partitions.map(\.connect)
-                    try await runner.commit(only: Set(mapped), positions: positions, consumer: nil)
+                    do {
+                        try await runner.commit(only: Set(mapped), positions: positions, consumer: nil)
+                    } catch  where CommitFailure.isTransient(error) {
+                        runner.logger.warning(
+                            "could not commit revoked partitions; their next owner re-reads them from the last committed offsets",
+                            metadata: ["task": "\(runner.id)", "error": "\(error)"])
+                    }
                     try await task.close(mapped)
                     positions.revoke(mapped)
                 case .lost(let partitions):
@@ -60,6 +66,7 @@ public struct SinkTaskRunner: TaskRunning {
         try await task.start(taskConfig, context: context)
         started()
         var lastCommit = ContinuousClock.now
+        var deferral = CommitDeferral(limit: config.errorsRetryTimeout)
         var failure: (any Error)? = nil
         do {
             while control.target != .stopping {
@@ -77,7 +84,9 @@ public struct SinkTaskRunner: TaskRunning {
                     }
                 }
                 if control.takeCommitRequest() || ContinuousClock.now - lastCommit >= commitInterval {
-                    try await commit(only: nil as Set<TopicPartition>?, positions: positions, consumer: consumer)
+                    try await deferral.commit("sink offsets", task: id, logger: logger) {
+                        try await commit(only: nil as Set<TopicPartition>?, positions: positions, consumer: consumer)
+                    }
                     lastCommit = ContinuousClock.now
                 }
             }

@@ -31,6 +31,7 @@ public struct SourceTaskRunner: TaskRunning {
         started()
         var pending: [JSONObject: JSONObject] = [:]
         var lastFlush = ContinuousClock.now
+        var deferral = CommitDeferral(limit: config.errorsRetryTimeout)
         var failure: (any Error)? = nil
         do {
             while control.target != .stopping {
@@ -41,7 +42,8 @@ public struct SourceTaskRunner: TaskRunning {
                 let records = try await errors.retrying(.task) { try await task.poll() }
                 if !records.isEmpty { try await process(records, pending: &pending) }
                 if control.takeCommitRequest() || ContinuousClock.now - lastFlush >= commitInterval {
-                    try await commitOffsets(&pending)
+                    // On a transient failure `pending` is kept: the next interval commits it (or newer).
+                    try await deferral.commit("source offsets", task: id, logger: logger) { try await commitOffsets(&pending) }
                     lastFlush = ContinuousClock.now
                 }
             }

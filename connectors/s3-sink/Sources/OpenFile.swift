@@ -16,6 +16,8 @@ final class OpenFile {
     /// Companion files (`store.kafka.keys` / `store.kafka.headers`), small and kept whole.
     var keyLines: [UInt8] = []
     var headerLines: [UInt8] = []
+    /// The object is complete and visible in S3 (a retried batch write skips it).
+    var written = false
 
     init(key: String, startOffset: Int64, compress: Bool) {
         self.key = key

@@ -97,6 +97,12 @@ public actor S3SinkTask: SinkTask {
             }
         }
         var batch = batches[partition] ?? PartitionBatch()
+        // A full batch whose write failed (S3 unavailable; the runtime retries `put`) is written
+        // before anything joins it, so the retry cuts exactly where the first attempt did.
+        if batch.count >= config.flushSize {
+            try await write(partition)
+            batch = PartitionBatch()
+        }
         // Record-time rotation happens before the record that crosses the window.
         if let interval = config.rotateInterval, let base = batch.baseTimestamp, let timestamp = record.timestamp,
             timestamp - base >= interval
@@ -211,12 +217,16 @@ public actor S3SinkTask: SinkTask {
     // MARK: Writing
 
     /// Writes every file of the partition's batch; afterwards the batch's offsets are durable.
+    /// The batch stays open until every file is written: if S3 fails midway, nothing is dropped,
+    /// and the retry writes the remaining files (files already written are skipped).
     private func write(_ partition: TopicPartition) async throws {
-        guard let batch = batches.removeValue(forKey: partition), !batch.isEmpty else { return }
+        guard let batch = batches[partition], !batch.isEmpty else { return }
         for encoded in batch.order {
-            guard let file = batch.files[encoded] else { continue }
+            guard let file = batch.files[encoded], !file.written else { continue }
             try await writeObject(file)
+            file.written = true
         }
+        batches.removeValue(forKey: partition)
         logger.debug(
             "wrote batch",
             metadata: ["partition": "\(partition)", "records": "\(batch.count)", "objects": "\(batch.files.count)"])
@@ -244,10 +254,11 @@ public actor S3SinkTask: SinkTask {
             file.uploadID = try await client.createMultipartUpload(
                 bucket: config.bucket, key: file.key, options: options(for: file))
         }
-        let body = Data(file.pending)
-        file.pending.removeAll(keepingCapacity: true)
+        // The bytes leave memory only once the part is stored, so a failed upload can be retried.
         let part = try await client.uploadPart(
-            bucket: config.bucket, key: file.key, uploadID: file.uploadID!, partNumber: file.parts.count + 1, body: body)
+            bucket: config.bucket, key: file.key, uploadID: file.uploadID!, partNumber: file.parts.count + 1,
+            body: Data(file.pending))
+        file.pending.removeAll(keepingCapacity: true)
         file.parts.append(part)
     }
 
