@@ -45,6 +45,10 @@ public final class ReplicationConnection: Sendable {
     private let positions = Mutex(Positions())
     /// How often a status update goes out even if nothing changed (keep under wal_sender_timeout).
     public let statusInterval: Duration
+    /// A batch `read` returns once no message arrived for this long…
+    static let batchGap: Duration = .milliseconds(5)
+    /// …or once its first message is this old (or `maxMessages` are in).
+    static let batchAge: Duration = .milliseconds(200)
 
     private init(connection: PostgresConnection, statusInterval: Duration) {
         self.connection = connection
@@ -173,7 +177,7 @@ public final class ReplicationConnection: Sendable {
         -> [ReplicationMessage.XLogData]
     {
         var messages: [ReplicationMessage.XLogData] = []
-        let deadline = ContinuousClock.now + timeout
+        var deadline = ContinuousClock.now + timeout
         while messages.count < maxMessages {
             var buffer: UnsafeMutablePointer<CChar>? = nil
             let length = PQgetCopyData(connection, &buffer, 1)
@@ -183,6 +187,7 @@ public final class ReplicationConnection: Sendable {
                 switch message {
                 case .xLogData(let data):
                     positions.withLock { $0.write = max($0.write, $0.flush) }
+                    if messages.isEmpty { deadline = min(deadline, ContinuousClock.now + Self.batchAge) }
                     messages.append(data)
                 case .keepalive(let walEnd, _, let replyRequested):
                     positions.withLock { $0.serverWALEnd = max($0.serverWALEnd, walEnd) }
@@ -193,12 +198,16 @@ public final class ReplicationConnection: Sendable {
             if length == 0 {
                 try sendStatusIfDue(connection)
                 let now = ContinuousClock.now
-                if !messages.isEmpty || now >= deadline { break }
-                let wait = min(deadline - now, statusInterval)
-                try waitReadable(connection, timeout: wait)
+                if now >= deadline { break }
+                // Once a batch has begun, it is topped up with whatever arrives without a pause longer
+                // than `batchGap` (within `batchAge`), instead of returning one socket read's worth —
+                // a few dozen messages — per call while the server is streaming.
+                let wait = messages.isEmpty ? min(deadline - now, statusInterval) : min(deadline - now, Self.batchGap)
+                let readable = try waitReadable(connection, timeout: wait)
                 guard PQconsumeInput(connection) == 1 else {
                     throw PostgresError(code: .connection, message: PostgresConnection.trimmed(PQerrorMessage(connection)))
                 }
+                if !readable && !messages.isEmpty { break }
                 continue
             }
             // -1: the server ended the copy; -2: error.
@@ -242,13 +251,16 @@ public final class ReplicationConnection: Sendable {
         }
     }
 
-    private func waitReadable(_ connection: OpaquePointer, timeout: Duration) throws(PostgresError) {
+    /// Waits until the socket is readable or `timeout` passes; whether it became readable.
+    @discardableResult
+    private func waitReadable(_ connection: OpaquePointer, timeout: Duration) throws(PostgresError) -> Bool {
         var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
         guard descriptor.fd >= 0 else { throw PostgresError(code: .connection, message: "replication connection has no socket") }
         let result = poll(&descriptor, 1, Int32(clamping: max(1, timeout.milliseconds)))
         if result < 0 && errno != EINTR {
             throw PostgresError(code: .connection, message: "poll on replication socket failed: errno \(errno)")
         }
+        return result > 0
     }
 }
 

@@ -3,14 +3,25 @@ import Foundation
 import Logging
 import SluiceConnectSDK
 import SluiceKafka
+import SluiceSupport
 
 /// Runs one source task: poll → transforms → converters → produce → acknowledged → offsets
 /// committed to the connector's checkpoint store → `commitRecord`/`commit`.
 ///
 /// Order of durability (DESIGN.md §2): an offset reaches the store only after Kafka acknowledged
 /// its record, and `SourceTask.commit()` (where a CDC task confirms its slot position) runs only
-/// after the store commit returned. In-flight records are bounded by one poll batch.
+/// after the store commit returned.
+///
+/// Polls are pipelined: while one poll's records are being acknowledged, the next poll is read
+/// and converted, up to `maxPollsInFlight` polls. Acknowledgements are settled strictly in poll
+/// order, so an offset becomes committable only when every record before it is in Kafka. Before
+/// each commit every poll in flight is settled, so `commit()` — "everything returned by `poll()`
+/// is durable", Kafka Connect's contract — holds. After a failure the acknowledged offsets are
+/// still stored, but `commit()` is not called: records of the failed poll are not in Kafka.
 public struct SourceTaskRunner: TaskRunning {
+    /// Polls whose records may be on their way to Kafka at once (memory: this many poll batches).
+    static let maxPollsInFlight = 2
+
     public let context: TaskRunnerContext
     let task: any SourceTask
     let producer: KafkaProducer
@@ -30,59 +41,104 @@ public struct SourceTaskRunner: TaskRunning {
         try await task.start(taskConfig, context: context)
         started()
         var pending: [JSONObject: JSONObject] = [:]
+        var inFlight: [InFlightPoll] = []
         var lastFlush = ContinuousClock.now
         var deferral = CommitDeferral(limit: config.errorsRetryTimeout)
         var failure: (any Error)? = nil
         do {
             while control.target != .stopping {
                 if control.target == .paused {
+                    while !inFlight.isEmpty { try await settle(inFlight.removeFirst(), pending: &pending) }
                     try await Task.sleep(for: .milliseconds(100))
                     continue
                 }
                 let records = try await errors.retrying(.task) { try await task.poll() }
-                if !records.isEmpty { try await process(records, pending: &pending) }
+                if !records.isEmpty { inFlight.append(try await dispatch(records)) }
+                while let oldest = inFlight.first, inFlight.count > Self.maxPollsInFlight || oldest.isDelivered {
+                    try await settle(inFlight.removeFirst(), pending: &pending)
+                }
                 if control.takeCommitRequest() || ContinuousClock.now - lastFlush >= commitInterval {
+                    while !inFlight.isEmpty { try await settle(inFlight.removeFirst(), pending: &pending) }
                     // On a transient failure `pending` is kept: the next interval commits it (or newer).
-                    try await deferral.commit("source offsets", task: id, logger: logger) { try await commitOffsets(&pending) }
+                    try await deferral.commit("source offsets", task: id, logger: logger) {
+                        try await commitOffsets(&pending, confirmUpstream: true)
+                    }
                     lastFlush = ContinuousClock.now
                 }
             }
+            while !inFlight.isEmpty { try await settle(inFlight.removeFirst(), pending: &pending) }
         } catch {
             failure = error
         }
-        // Offsets of acknowledged records are committed even when the task failed after them.
-        do { try await commitOffsets(&pending) } catch { failure = failure ?? error }
+        // Offsets of acknowledged records are committed even when the task failed after them:
+        // polls still in flight are settled in order up to the first that failed.
+        while failure != nil, !inFlight.isEmpty {
+            do { try await settle(inFlight.removeFirst(), pending: &pending) } catch { break }
+        }
+        do { try await commitOffsets(&pending, confirmUpstream: failure == nil) } catch { failure = failure ?? error }
         try? await task.stop()
         if let failure { throw failure }
     }
 
-    private func process(_ records: [SourceRecord], pending: inout [JSONObject: JSONObject]) async throws {
+    /// Transforms and converts one poll's records and starts sending them; nothing is settled yet.
+    private func dispatch(_ records: [SourceRecord]) async throws -> InFlightPoll {
         var outgoing: [KafkaProducerRecord] = []
-        var sources: [SourceRecord] = []
+        var entries: [(record: SourceRecord, fate: InFlightPoll.Fate)] = []
+        entries.reserveCapacity(records.count)
         for record in records {
             guard let transformed = try await transformed(record) else {
-                try await task.commitRecord(record, metadata: nil)
-                pending[record.sourcePartition] = record.sourceOffset
+                entries.append((record, .filtered))
                 continue
             }
             guard let produced = try await converted(transformed) else {
-                pending[record.sourcePartition] = record.sourceOffset
+                entries.append((record, .skipped))
                 continue
             }
             outgoing.append(produced)
-            sources.append(record)
+            entries.append((record, .produced))
         }
-        guard !outgoing.isEmpty else { return }
-        let reports = try await producer.send(batch: outgoing)
-        metrics.records.increment(by: reports.count)
-        for topic in Set(outgoing.map(\.topic)) { topics.record(topic) }
-        for (record, report) in zip(sources, reports) {
+        let delivered = AtomicFlag(outgoing.isEmpty)
+        let producer = self.producer
+        let delivery: Task<[KafkaDeliveryReport], any Error>? =
+            outgoing.isEmpty
+            ? nil
+            : Task {
+                defer { delivered.store(true) }
+                return try await producer.send(batch: outgoing)
+            }
+        return InFlightPoll(entries: entries, topics: Set(outgoing.map(\.topic)), delivery: delivery, delivered: delivered)
+    }
+
+    /// Waits for one poll's acknowledgements; then its offsets are pending and the task hears of
+    /// each record (`commitRecord`), in order.
+    private func settle(_ poll: InFlightPoll, pending: inout [JSONObject: JSONObject]) async throws {
+        var reports = (try await poll.delivery?.value ?? []).makeIterator()
+        metrics.records.increment(by: poll.entries.count { $0.fate == .produced })
+        for topic in poll.topics { topics.record(topic) }
+        for (record, fate) in poll.entries {
             pending[record.sourcePartition] = record.sourceOffset
-            try await task.commitRecord(
-                record,
-                metadata: RecordMetadata(
-                    topic: report.topic, partition: report.partition, offset: report.offset, timestamp: report.timestamp))
+            switch fate {
+            case .produced:
+                guard let report = reports.next() else { continue }
+                try await task.commitRecord(
+                    record,
+                    metadata: RecordMetadata(
+                        topic: report.topic, partition: report.partition, offset: report.offset, timestamp: report.timestamp))
+            case .filtered: try await task.commitRecord(record, metadata: nil)
+            case .skipped: break
+            }
         }
+    }
+
+    /// One poll on its way to Kafka.
+    struct InFlightPoll {
+        enum Fate { case produced, filtered, skipped }
+        /// Every record of the poll in order, with what happened to it.
+        let entries: [(record: SourceRecord, fate: Fate)]
+        let topics: Set<String>
+        let delivery: Task<[KafkaDeliveryReport], any Error>?
+        let delivered: AtomicFlag
+        var isDelivered: Bool { delivered.load() }
     }
 
     private func transformed(_ record: SourceRecord) async throws -> SourceRecord? {
@@ -115,8 +171,9 @@ public struct SourceTaskRunner: TaskRunning {
         }
     }
 
-    /// Stores acknowledged offsets durably, then lets the task confirm upstream.
-    private func commitOffsets(_ pending: inout [JSONObject: JSONObject]) async throws {
+    /// Stores acknowledged offsets durably, then (if `confirmUpstream`) lets the task confirm
+    /// upstream — only when every record its polls returned is acknowledged.
+    private func commitOffsets(_ pending: inout [JSONObject: JSONObject], confirmUpstream: Bool) async throws {
         guard !pending.isEmpty else { return }
         try await store.commit(
             connector: config.name, offsets: pending.map { (partition: $0.key, offset: Optional($0.value)) },
@@ -124,6 +181,6 @@ public struct SourceTaskRunner: TaskRunning {
         metrics.committed(pending.count)
         logger.debug("committed source offsets", metadata: ["task": "\(id)", "partitions": "\(pending.count)"])
         pending.removeAll()
-        try await task.commit()
+        if confirmUpstream { try await task.commit() }
     }
 }
