@@ -19,7 +19,8 @@ independently of Sluice's code (psql, librdkafka, boto3):
          parses, the record-count tag matches). Source-level duplicates in S3 can only be the
          ones Kafka already holds; they are printed.
 
-Counts are cumulative: a row lost in an early fault stays missing in every later line.
+Counts are cumulative: a row lost in an early fault stays missing in every later line, so the
+suite stops at the first fault that fails.
 Prints a table, writes faults.json to the work directory, exits 1 when any check fails.
 """
 import collections
@@ -388,7 +389,7 @@ def main():
             workload.running.clear()
             log(f"{name}: done in {fault_seconds:.1f} s; workload paused; waiting for every change to land "
                 f"({statuses(worker, [cdc_name, sink_name])})")
-            ends, drained = wait_landed(table, kafka, worker, sink_name, timeout=300)
+            ends, drained = wait_landed(table, kafka, worker, sink_name, timeout=180)
             result = check(name, table, kafka, s3, ends)
             result["fault_seconds"] = round(fault_seconds, 1)
             result["seconds_to_land"] = round(drained, 1) if drained is not None else None
@@ -397,6 +398,9 @@ def main():
                 + json.dumps({k: v for k, v in result.items() if k not in ("fault", "problems")}))
             for problem in result["problems"]:
                 log(f"  {problem}")
+            if not result["passed"]:
+                log("stopping here: the counts are cumulative, so every later fault would fail too")
+                break
         worker.request("DELETE", f"/connectors/{sink_name}")
         worker.request("DELETE", f"/connectors/{cdc_name}")
     finally:

@@ -48,17 +48,17 @@ public struct SourceTaskRunner: TaskRunning {
         do {
             while control.target != .stopping {
                 if control.target == .paused {
-                    while !inFlight.isEmpty { try await settle(inFlight.removeFirst(), pending: &pending) }
+                    while !inFlight.isEmpty { try await settleOldest(&inFlight, pending: &pending) }
                     try await Task.sleep(for: .milliseconds(100))
                     continue
                 }
                 let records = try await errors.retrying(.task) { try await task.poll() }
                 if !records.isEmpty { inFlight.append(try await dispatch(records)) }
                 while let oldest = inFlight.first, inFlight.count > Self.maxPollsInFlight || oldest.isDelivered {
-                    try await settle(inFlight.removeFirst(), pending: &pending)
+                    try await settleOldest(&inFlight, pending: &pending)
                 }
                 if control.takeCommitRequest() || ContinuousClock.now - lastFlush >= commitInterval {
-                    while !inFlight.isEmpty { try await settle(inFlight.removeFirst(), pending: &pending) }
+                    while !inFlight.isEmpty { try await settleOldest(&inFlight, pending: &pending) }
                     // On a transient failure `pending` is kept: the next interval commits it (or newer).
                     try await deferral.commit("source offsets", task: id, logger: logger) {
                         try await commitOffsets(&pending, confirmUpstream: true)
@@ -66,14 +66,14 @@ public struct SourceTaskRunner: TaskRunning {
                     lastFlush = ContinuousClock.now
                 }
             }
-            while !inFlight.isEmpty { try await settle(inFlight.removeFirst(), pending: &pending) }
+            while !inFlight.isEmpty { try await settleOldest(&inFlight, pending: &pending) }
         } catch {
             failure = error
         }
         // Offsets of acknowledged records are committed even when the task failed after them:
         // polls still in flight are settled in order up to the first that failed.
         while failure != nil, !inFlight.isEmpty {
-            do { try await settle(inFlight.removeFirst(), pending: &pending) } catch { break }
+            do { try await settleOldest(&inFlight, pending: &pending) } catch { break }
         }
         do { try await commitOffsets(&pending, confirmUpstream: failure == nil) } catch { failure = failure ?? error }
         try? await task.stop()
@@ -107,6 +107,18 @@ public struct SourceTaskRunner: TaskRunning {
                 return try await producer.send(batch: outgoing)
             }
         return InFlightPoll(entries: entries, topics: Set(outgoing.map(\.topic)), delivery: delivery, delivered: delivered)
+    }
+
+    /// Settles the oldest poll in flight. If its records did not reach Kafka, every later poll is
+    /// dropped unsettled: committing their offsets would skip the failed records.
+    private func settleOldest(_ inFlight: inout [InFlightPoll], pending: inout [JSONObject: JSONObject]) async throws {
+        let oldest = inFlight.removeFirst()
+        do {
+            try await settle(oldest, pending: &pending)
+        } catch {
+            inFlight.removeAll()
+            throw error
+        }
     }
 
     /// Waits for one poll's acknowledgements; then its offsets are pending and the task hears of
