@@ -84,7 +84,7 @@ public final class KafkaProducer: Sendable {
 
     /// Replaces `failed` (if it is still current) with a new librdkafka instance. Records still
     /// queued in the old one fail (their senders see the error); it is then shut down off-pool.
-    private func renew(after failed: ProducerGeneration, cause: rd_kafka_resp_err_t) {
+    private func renew(after failed: ProducerGeneration, cause: String) {
         let configuration = self.configuration
         let logger = self.logger
         let retired: ProducerGeneration? = generation.withLock { current in
@@ -100,7 +100,7 @@ public final class KafkaProducer: Sendable {
         guard let retired else { return }
         logger.warning(
             "Kafka producer hit a fatal error; replaced it with a new instance (new producer id)",
-            metadata: ["error": "\(String(cString: rd_kafka_err2name(cause)))", "generation": "\(retired.number + 1)"])
+            metadata: ["error": "\(cause)", "generation": "\(retired.number + 1)"])
         Thread.detachNewThread { retired.retire() }
     }
 
@@ -120,11 +120,11 @@ public final class KafkaProducer: Sendable {
             batch.setContinuation(continuation)
             Task { await self.enqueue(records, batch: batch, on: generation) }
         }
-        var fatal: rd_kafka_resp_err_t? = generation.fatalError
-        for case .failure(let error) in results where error.code == .fatal && fatal == nil {
-            fatal = RD_KAFKA_RESP_ERR__FATAL
-        }
-        if let fatal { renew(after: generation, cause: fatal) }
+        let fatal = results.lazy.compactMap { result -> String? in
+            guard case .failure(let error) = result, error.code == .fatal else { return nil }
+            return error.name ?? "fatal"
+        }.first
+        if let cause = generation.fatalError ?? fatal { renew(after: generation, cause: cause) }
         return try results.map { result throws(KafkaError) in try result.get() }
     }
 
@@ -254,11 +254,11 @@ final class ProducerGeneration: Sendable {
 
     deinit { stop() }
 
-    /// The fatal error librdkafka raised on this instance, if any.
-    var fatalError: rd_kafka_resp_err_t? {
+    /// The name of the fatal error librdkafka raised on this instance, if any.
+    var fatalError: String? {
         var text = [CChar](repeating: 0, count: 256)
         let error = rd_kafka_fatal_error(handle.pointer, &text, text.count)
-        return error == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : error
+        return error == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : String(cString: rd_kafka_err2name(error))
     }
 
     /// Stops serving delivery reports (blocks until the poller thread has seen the flag).

@@ -181,20 +181,13 @@ public actor PostgresCheckpointStore: CheckpointStore {
         } catch {
             _ = try? await connection.execute("ROLLBACK")
             chains.removeValue(forKey: connector)
-            var lost = false
-            if case .connection = error.code {
-                self.connection = nil
-                lost = true
-            }
             if error.sqlState == "23505" {
                 throw CheckpointStoreError(
                     location: location.name,
                     "\(qualifiedName) already holds sequence \(entries.first?.sequence ?? 0) of \(connector): another writer "
                         + "committed newer checkpoints, so this writer is stale and must not overwrite them")
             }
-            throw CheckpointStoreError(
-                location: location.name, message: "writing checkpoints of \(connector) to \(qualifiedName) failed: \(error)",
-                transient: lost)
+            throw storeError("writing checkpoints of \(connector) to \(qualifiedName) failed", error)
         }
     }
 
@@ -203,13 +196,16 @@ public actor PostgresCheckpointStore: CheckpointStore {
         do {
             return try await connection.query(sql, parameters)
         } catch {
-            var failure = CheckpointStoreError(location: location.name, "\(what) from \(qualifiedName) failed: \(error)")
-            if case .connection = error.code {
-                self.connection = nil
-                failure.transient = true
-            }
-            throw failure
+            throw storeError("\(what) from \(qualifiedName) failed", error)
         }
+    }
+
+    /// The store error for a failed statement. A lost connection is dropped (the next call
+    /// reconnects) and makes the failure transient.
+    private func storeError(_ what: String, _ error: PostgresError) -> CheckpointStoreError {
+        guard case .connection = error.code else { return CheckpointStoreError(location: location.name, "\(what): \(error)") }
+        connection = nil
+        return .unavailable(location: location.name, "\(what): \(error)")
     }
 
     private func connected() async throws -> PostgresConnection {

@@ -72,7 +72,7 @@ public struct SourceTaskRunner: TaskRunning {
         }
         // Offsets of acknowledged records are committed even when the task failed after them:
         // polls still in flight are settled in order up to the first that failed.
-        while failure != nil, !inFlight.isEmpty {
+        while !inFlight.isEmpty {
             do { try await settleOldest(&inFlight, pending: &pending) } catch { break }
         }
         do { try await commitOffsets(&pending, confirmUpstream: failure == nil) } catch { failure = failure ?? error }
