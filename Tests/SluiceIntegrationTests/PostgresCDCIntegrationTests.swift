@@ -249,6 +249,131 @@ extension Integration {
             #expect(advanced == [true, false], "with heartbeats the slot advances; without, WAL is retained")
             try await admin.execute("drop table \(busy)")
         }
+        @Test(
+            "transaction metadata (BEGIN/END, per-event orders) and logical decoding messages stay consistent across a kill -9"
+        )
+        func transactionMetadataAndMessages() async throws {
+            let admin = try await PostgresConnection.connect(try TestStack.postgres(), logger: logger)
+            let setup = try await setUp(admin, seedRows: 0)
+            let harness = try WorkerHarness()
+            let file = try connector(
+                harness, setup,
+                overrides: [
+                    "snapshot.mode": "no_data", "provide.transaction.metadata": "true",
+                    "message.prefix.exclude.list": "secret\\..*", "tombstones.on.delete": "false", "max.batch.size": "5",
+                ])
+            var worker = try harness.start([file])
+            try await TestStack.eventually(timeout: .seconds(30), "streaming") { harness.logText.contains("streaming changes") }
+            // 40 transactions of 20 customer and 10 order inserts, a transactional message each and an
+            // excluded one; a non-transactional message after every tenth.
+            func workload(_ batches: Range<Int>) async throws {
+                for batch in batches {
+                    try await admin.execute(
+                        """
+                        begin;
+                        insert into \(setup.schema).customers (name) select 'tx\(batch)-' || g from generate_series(1, 20) g;
+                        select pg_logical_emit_message(true, 'audit', 'tx-\(batch)');
+                        insert into \(setup.schema).orders (customer_id, amount) select g, g from generate_series(1, 10) g;
+                        select pg_logical_emit_message(true, 'secret.audit', 'hidden');
+                        commit;
+                        """)
+                    if batch % 10 == 9 {
+                        try await admin.execute("select pg_logical_emit_message(false, 'ping', 'ping-\(batch)')")
+                    }
+                }
+            }
+            // Kill the worker once its durable offset lies inside a transaction (small polls make that
+            // likely), so the restart must restore the transaction context rather than start afresh.
+            let load = Task { try await workload(0..<40) }
+            let midTransaction = "transaction_data_collection_order_\(setup.schema).customers"
+            var killedMidTransaction = false
+            let killDeadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < killDeadline {
+                if harness.committedOffsetInFile(connector: setup.prefix, field: midTransaction) != nil {
+                    killedMidTransaction = true
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            worker.signal(SIGKILL)
+            _ = await worker.wait()
+            try await load.value
+            #expect(killedMidTransaction, "the durable offset was inside a transaction at the kill")
+            worker = try harness.start([file])
+
+            func payloads(_ topic: String, _ expected: Int) async throws -> [JSONValue] {
+                try await WorkerHarness.readAll(topic: topic, expected: expected, timeout: .seconds(90)).compactMap {
+                    try $0.value.map { try JSONValue.parse($0)["payload"] ?? .null }
+                }
+            }
+            var transactions: [JSONValue] = []
+            try await TestStack.eventually(timeout: .seconds(120), "an END for each of the 40 transactions") {
+                transactions = try await payloads("\(setup.prefix).transaction", 80)
+                return Set(transactions.filter { $0["status"]?.stringValue == "END" }.compactMap { $0["id"]?.stringValue }).count
+                    == 40
+            }
+            let customers = try await payloads("\(setup.prefix).\(setup.schema).customers", 800)
+            let orders = try await payloads("\(setup.prefix).\(setup.schema).orders", 400)
+            let messages = try await payloads("\(setup.prefix).message", 44)
+            worker.signal(SIGTERM)
+            _ = await worker.wait()
+
+            var problems: [String] = []
+            let begins = Set(transactions.filter { $0["status"]?.stringValue == "BEGIN" }.compactMap { $0["id"]?.stringValue })
+            var ends: [String: JSONValue] = [:]
+            for end in transactions where end["status"]?.stringValue == "END" { ends[end["id"]?.stringValue ?? "?"] = end }
+            if begins != Set(ends.keys) { problems.append("BEGIN ids \(begins.count) ≠ END ids \(ends.count)") }
+            let expectedCollections = ["\(setup.schema).customers": Int64(20), "\(setup.schema).orders": 10]
+            for (id, end) in ends {
+                if end["event_count"]?.intValue != 30 { problems.append("\(id): event_count \(end["event_count"] ?? .null)") }
+                var collections: [String: Int64] = [:]
+                for entry in end["data_collections"]?.arrayValue ?? [] {
+                    collections[entry["data_collection"]?.stringValue ?? "?"] = entry["event_count"]?.intValue
+                }
+                if collections != expectedCollections { problems.append("\(id): data_collections \(collections)") }
+            }
+            // A replayed event must carry the same orders as the first time it was sent.
+            var byOrder: [String: String] = [:]
+            var totals: [String: Set<Int64>] = [:]
+            for (table, events) in [("customers", customers), ("orders", orders)] {
+                for event in events {
+                    guard let block = event["transaction"], let id = block["id"]?.stringValue,
+                        let total = block["total_order"]?.intValue, let inTable = block["data_collection_order"]?.intValue
+                    else {
+                        problems.append("\(table) event without a transaction block")
+                        continue
+                    }
+                    let row = "\(table)#\(event["after"]?["id"]?.intValue ?? -1)#\(inTable)"
+                    if let seen = byOrder["\(id)/\(total)"], seen != row {
+                        problems.append("\(id) total_order \(total): \(seen) and \(row)")
+                    }
+                    byOrder["\(id)/\(total)"] = row
+                    totals[id, default: []].insert(total)
+                }
+            }
+            for (id, orders) in totals where orders != Set(1...30) {
+                problems.append("\(id): total_order \(orders.sorted().prefix(5))… (\(orders.count))")
+            }
+            if Set(totals.keys) != Set(ends.keys) { problems.append("data events name \(totals.count) transactions") }
+
+            func decoded(_ message: JSONValue) -> String {
+                String(decoding: Data(base64Encoded: message["message"]?["content"]?.stringValue ?? "") ?? Data(), as: UTF8.self)
+            }
+            let audits = messages.filter { $0["message"]?["prefix"]?.stringValue == "audit" }
+            let pings = messages.filter { $0["message"]?["prefix"]?.stringValue == "ping" }
+            #expect(Set(audits.map(decoded)) == Set((0..<40).map { "tx-\($0)" }), "every transactional message")
+            #expect(audits.allSatisfy { $0["op"]?.stringValue == "m" && $0["source"]?["txId"]?.intValue != nil })
+            #expect(Set(pings.map(decoded)) == ["ping-9", "ping-19", "ping-29", "ping-39"], "every non-transactional message")
+            #expect(pings.allSatisfy { $0["source"]?["txId"] == nil || $0["source"]?["txId"] == .null })
+            #expect(!messages.contains { $0["message"]?["prefix"]?.stringValue?.hasPrefix("secret") == true }, "excluded prefix")
+            #expect(ends.count == 40)
+            #expect(problems.isEmpty, "\(problems.prefix(10))")
+            print(
+                "CDC transaction metadata: \(transactions.count) BEGIN/END events, \(customers.count + orders.count) data events, \(messages.count) messages after a kill -9"
+            )
+            try await cleanUp(admin, setup)
+        }
+
         @Test("a 200,000-row snapshot interrupted halfway resumes from its last chunk, not from zero")
         func snapshotResumes() async throws {
             let admin = try await PostgresConnection.connect(try TestStack.postgres(), logger: logger)

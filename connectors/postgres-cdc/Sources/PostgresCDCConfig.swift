@@ -33,6 +33,8 @@ struct PostgresCDCConfig: Sendable {
     var mapper: PostgresTypeMapper
     var tombstonesOnDelete: Bool
     var provideTransactionMetadata: Bool
+    var messagePrefixInclude: [Pattern]
+    var messagePrefixExclude: [Pattern]
     var skippedOperations: Set<String>
     /// `schema.table:col1,col2;…` → key columns per table.
     var messageKeyColumns: [String: [String]]
@@ -140,6 +142,15 @@ struct PostgresCDCConfig: Sendable {
             documentation: "Add transaction blocks and BEGIN/END events on <prefix>.transaction.", group: "Events"
         )
         .define(
+            "message.prefix.include.list", .list, default: "", importance: .low,
+            documentation: "Regexes of logical decoding message prefixes to emit on <prefix>.message (default: all).",
+            group: "Events"
+        )
+        .define(
+            "message.prefix.exclude.list", .list, default: "", importance: .low,
+            documentation: "Regexes of logical decoding message prefixes not to emit.", group: "Events"
+        )
+        .define(
             "skipped.operations", .list, default: "t", validator: .listOf(["c", "u", "d", "t", "none"]), importance: .low,
             documentation: "Operations not emitted (c, u, d, t; none).", group: "Events"
         )
@@ -208,6 +219,12 @@ struct PostgresCDCConfig: Sendable {
                 ?? .adaptive)
         tombstonesOnDelete = parsed.bool("tombstones.on.delete")
         provideTransactionMetadata = parsed.bool("provide.transaction.metadata")
+        messagePrefixInclude = try regexes("message.prefix.include.list")
+        messagePrefixExclude = try regexes("message.prefix.exclude.list")
+        if !messagePrefixInclude.isEmpty && !messagePrefixExclude.isEmpty {
+            throw ConfigException(
+                key: "message.prefix.exclude.list", "set message.prefix.include.list or message.prefix.exclude.list, not both")
+        }
         skippedOperations = Set(parsed.list("skipped.operations").filter { $0 != "none" })
         var keys: [String: [String]] = [:]
         for entry in (parsed.string("message.key.columns") ?? "").split(separator: ";") {
@@ -229,6 +246,12 @@ struct PostgresCDCConfig: Sendable {
     func captures(_ qualifiedTable: String) -> Bool {
         if !tableInclude.isEmpty { return tableInclude.contains { $0.matches(qualifiedTable) } }
         return !tableExclude.contains { $0.matches(qualifiedTable) }
+    }
+
+    /// Whether logical decoding messages with `prefix` are emitted.
+    func emitsMessages(prefix: String) -> Bool {
+        if !messagePrefixInclude.isEmpty { return messagePrefixInclude.contains { $0.matches(prefix) } }
+        return !messagePrefixExclude.contains { $0.matches(prefix) }
     }
 
     /// Whether column `schema.table.column` is kept.

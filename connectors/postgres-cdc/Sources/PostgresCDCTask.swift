@@ -29,19 +29,20 @@ public actor PostgresCDCTask: SourceTask {
     private var models: [UInt32: TableModel] = [:]
     private var partition: JSONObject = [:]
     private var logger = Logger(label: "sluice.postgres-cdc")
-    /// The transaction being decoded: xid, commit LSN, commit time (µs), events so far.
-    private var transaction: (xid: UInt32, finalLSN: UInt64, micros: Int64, index: Int64)?
-    /// Events up to here were emitted before a restart: (commit LSN, event index).
-    private var resumeAfter: (commit: UInt64, index: Int64)?
+    /// The transaction being decoded.
+    private var transaction: OpenTransaction?
+    /// Events up to here were emitted before a restart or reconnect.
+    private var resumeAfter: StreamPosition?
     /// End LSN of the last transaction whose events have all been returned by `poll`.
     private var confirmable: UInt64?
     private var startLSN = LSN.zero
     private var lastHeartbeat = ContinuousClock.now
-    /// The last event returned by `poll`: (commit LSN, event index) — the resume point after a
-    /// reconnect.
-    private var lastEmitted: (commit: UInt64, index: Int64)?
+    /// The last event returned by `poll` — the resume point after a reconnect.
+    private var lastEmitted: StreamPosition?
     /// Set when the stream broke; the next poll reconnects.
     private var needsReconnect = false
+    /// Whether the server can send logical decoding messages (Postgres 14 and later).
+    private var serverSendsMessages = false
 
     public init() {}
 
@@ -53,8 +54,11 @@ public actor PostgresCDCTask: SourceTask {
         logger[metadataKey: "connector"] = "\(name)"
         partition = ["server": .string(config.topicPrefix)]
         query = try await PostgresConnection.connect(config.connection, logger: logger)
-        let level = try await query.query("select current_setting('wal_level') as level, current_database() as db")
+        let level = try await query.query(
+            "select current_setting('wal_level') as level, current_database() as db, "
+                + "current_setting('server_version_num')::int as version")
         database = level.value(0, "db") ?? config.connection.database
+        serverSendsMessages = (level.value(0, "version").flatMap { Int($0) } ?? 0) >= 140_000
         guard level.value(0, "level") == "logical" else {
             throw ConnectException(
                 "Postgres wal_level is \(level.value(0, "level") ?? "?"); logical replication needs wal_level=logical "
@@ -86,7 +90,7 @@ public actor PostgresCDCTask: SourceTask {
             }
             startLSN = offset["lsn_commit"].flatMap(Self.lsn) ?? offset["lsn"].flatMap(Self.lsn) ?? .zero
             if let commit = offset["lsn_commit"].flatMap(Self.lsn), let index = offset["events_in_lsn"]?.intValue {
-                resumeAfter = (commit.value, index)
+                resumeAfter = StreamPosition(commit: commit.value, index: index, context: TransactionContext(offset: offset))
             }
             if config.snapshotMode == .always {
                 try await beginSnapshot(exported: false)
@@ -140,10 +144,15 @@ public actor PostgresCDCTask: SourceTask {
             phase = .finished
             return
         }
-        try await replication!.startReplication(
-            slot: config.slot, from: startLSN, options: [("proto_version", "1"), ("publication_names", config.publication)])
+        try await replication!.startReplication(slot: config.slot, from: startLSN, options: replicationOptions)
         phase = .streaming
         logger.info("streaming changes", metadata: ["slot": "\(config.slot)", "from": "\(startLSN)"])
+    }
+
+    /// pgoutput's options: protocol 1, the publication, and logical decoding messages where the
+    /// server has them.
+    private var replicationOptions: [(String, String)] {
+        [("proto_version", "1"), ("publication_names", config.publication)] + (serverSendsMessages ? [("messages", "true")] : [])
     }
 
     private func ensurePublication() async throws {
@@ -245,8 +254,7 @@ public actor PostgresCDCTask: SourceTask {
                 config.connection, statusInterval: .seconds(10), logger: logger)
             let confirmed = LSN(confirmable ?? startLSN.value)
             if let lastEmitted { resumeAfter = lastEmitted }
-            try await connection.startReplication(
-                slot: config.slot, from: confirmed, options: [("proto_version", "1"), ("publication_names", config.publication)])
+            try await connection.startReplication(slot: config.slot, from: confirmed, options: replicationOptions)
             connection.confirm(flush: confirmed)
             replication = connection
             needsReconnect = false
@@ -263,8 +271,21 @@ public actor PostgresCDCTask: SourceTask {
             relations.store(relation)
             models[relation.id] = try await model(for: relation)
         case .begin(let begin):
-            transaction = (begin.xid, begin.finalLSN, PgOutputMessage.unixMicros(fromPostgresMicros: begin.commitTimestamp), 0)
+            var open = OpenTransaction(
+                xid: begin.xid, finalLSN: begin.finalLSN,
+                micros: PgOutputMessage.unixMicros(fromPostgresMicros: begin.commitTimestamp))
+            // Restarted inside this transaction: its BEGIN was sent, the orders continue.
+            if let resume = resumeAfter, resume.commit == begin.finalLSN { open.context = resume.context }
+            transaction = open
         case .commit(let commit):
+            if let open = transaction, let context = open.context {
+                let offset = offset(lsn: commit.commitLSN, of: open, index: open.index, context: nil)
+                records.append(
+                    context.event(
+                        ended: true, prefix: config.topicPrefix, commitMillis: open.micros / 1000, partition: partition,
+                        offset: offset))
+                lastEmitted = StreamPosition(commit: open.finalLSN, index: open.index, context: nil)
+            }
             transaction = nil
             confirmable = commit.endLSN
             if let resume = resumeAfter, commit.commitLSN >= resume.commit { resumeAfter = nil }
@@ -278,7 +299,9 @@ public actor PostgresCDCTask: SourceTask {
             for relationId in truncate.relationIds {
                 try emit(op: "t", relationId: relationId, before: nil, after: nil, lsn: lsn, into: &records)
             }
-        case .origin, .type, .message:
+        case .message(let message):
+            emitMessage(message, at: lsn, into: &records)
+        case .origin, .type:
             break
         }
     }
@@ -302,9 +325,7 @@ public actor PostgresCDCTask: SourceTask {
             let newKey = try key(of: update.newTuple, relationId: update.relationId, model: model)
             if oldKey != .null && newKey != .null && oldKey != newKey {
                 try emit(op: "d", relationId: update.relationId, before: old.tuple, after: nil, lsn: lsn, into: &records)
-                try emit(
-                    op: "c", relationId: update.relationId, before: nil, after: update.newTuple, lsn: lsn, into: &records,
-                    sameEvent: true)
+                try emit(op: "c", relationId: update.relationId, before: nil, after: update.newTuple, lsn: lsn, into: &records)
                 return
             }
         }
@@ -315,52 +336,120 @@ public actor PostgresCDCTask: SourceTask {
 
     /// Builds one Debezium event (and a tombstone after a delete) unless it is filtered, skipped
     /// or was already emitted before a restart.
+    ///
+    /// Every event and every tombstone takes the next index in its transaction whether or not it is
+    /// emitted, so a replayed transaction numbers its events exactly as before and a resume point
+    /// names one record (a key change's delete and create, and a delete's tombstone, each have
+    /// their own).
     private func emit(
-        op: String, relationId: UInt32, before: PgTuple?, after: PgTuple?, lsn: UInt64, into records: inout [SourceRecord],
-        sameEvent: Bool = false
+        op: String, relationId: UInt32, before: PgTuple?, after: PgTuple?, lsn: UInt64, into records: inout [SourceRecord]
     ) throws {
-        guard var transaction else { return }
-        if !sameEvent {
-            transaction.index += 1
-            self.transaction = transaction
-        }
-        guard let model = models[relationId] else { return }
-        if let resume = resumeAfter,
-            transaction.finalLSN < resume.commit || (transaction.finalLSN == resume.commit && transaction.index <= resume.index)
-        {
-            return
-        }
-        guard !config.skippedOperations.contains(op) else { return }
-        let beforeValue = try before.map { try row($0, relationId: relationId, model: model) } ?? .null
-        let afterValue = try after.map { try row($0, relationId: relationId, model: model) } ?? .null
+        guard var open = transaction else { return }
+        let eventIndex = open.index + 1
+        let hasTombstone = op == "d" && config.tombstonesOnDelete
+        open.index += hasTombstone ? 2 : 1
+        transaction = open
+        guard let model = models[relationId], !config.skippedOperations.contains(op) else { return }
+        let emitsEvent = !isReplayed(open.finalLSN, eventIndex)
+        let emitsTombstone = hasTombstone && !isReplayed(open.finalLSN, eventIndex + 1)
+        guard emitsEvent || emitsTombstone else { return }
         let keyTuple = after ?? before
         let keyValue = try keyTuple.map { try key(of: $0, relationId: relationId, model: model) } ?? .null
-        let source = sourceBlock(
-            model: model, snapshot: "false", commitMicros: transaction.micros, txId: Int64(transaction.xid), lsn: lsn)
-        var envelope = ConnectStruct(schema: model.envelopeSchema)
-        envelope["before"] = beforeValue
-        envelope["after"] = afterValue
-        envelope["source"] = .struct(source)
-        envelope["op"] = .string(op)
-        envelope["ts_ms"] = .int64(Int64(Date().timeIntervalSince1970 * 1000))
-        let offset: JSONObject = [
-            "lsn": .int(Int64(bitPattern: lsn)), "lsn_commit": .int(Int64(bitPattern: transaction.finalLSN)),
-            "lsn_proc": .int(Int64(bitPattern: lsn)), "txId": .int(Int64(transaction.xid)), "ts_usec": .int(transaction.micros),
-            "events_in_lsn": .int(transaction.index),
-        ]
-        let timestamp = transaction.micros / 1000
-        lastEmitted = (transaction.finalLSN, transaction.index)
-        records.append(
-            SourceRecord(
-                sourcePartition: partition, sourceOffset: offset, topic: model.topic, keySchema: model.keySchema, key: keyValue,
-                valueSchema: model.envelopeSchema, value: .struct(envelope), timestamp: timestamp))
-        if op == "d" && config.tombstonesOnDelete {
+        let timestamp = open.micros / 1000
+        if emitsEvent {
+            var envelope = ConnectStruct(schema: model.envelopeSchema)
+            envelope["before"] = try before.map { try row($0, relationId: relationId, model: model) } ?? .null
+            envelope["after"] = try after.map { try row($0, relationId: relationId, model: model) } ?? .null
+            envelope["source"] = .struct(
+                sourceBlock(
+                    schema: model.schemaName, table: model.tableName, snapshot: "false", commitMicros: open.micros,
+                    txId: Int64(open.xid), lsn: lsn))
+            envelope["op"] = .string(op)
+            envelope["ts_ms"] = .int64(Int64(Date().timeIntervalSince1970 * 1000))
+            if config.provideTransactionMetadata {
+                var context: TransactionContext
+                if let existing = open.context {
+                    context = existing
+                } else {
+                    context = TransactionContext(xid: open.xid, commitLSN: open.finalLSN)
+                    let beginOffset = offset(lsn: lsn, of: open, index: eventIndex - 1, context: context)
+                    records.append(
+                        context.event(
+                            ended: false, prefix: config.topicPrefix, commitMillis: timestamp, partition: partition,
+                            offset: beginOffset))
+                }
+                envelope["transaction"] = .struct(
+                    context.count("\(model.schemaName).\(model.tableName)", schema: DebeziumSource.transactionSchema))
+                open.context = context
+                transaction = open
+            }
             records.append(
                 SourceRecord(
-                    sourcePartition: partition, sourceOffset: offset, topic: model.topic, keySchema: model.keySchema,
-                    key: keyValue,
-                    valueSchema: nil, value: .null, timestamp: timestamp))
+                    sourcePartition: partition, sourceOffset: offset(lsn: lsn, of: open, index: eventIndex, context: open.context),
+                    topic: model.topic, keySchema: model.keySchema, key: keyValue, valueSchema: model.envelopeSchema,
+                    value: .struct(envelope), timestamp: timestamp))
+            lastEmitted = StreamPosition(commit: open.finalLSN, index: eventIndex, context: open.context)
         }
+        if emitsTombstone {
+            records.append(
+                SourceRecord(
+                    sourcePartition: partition,
+                    sourceOffset: offset(lsn: lsn, of: open, index: eventIndex + 1, context: open.context), topic: model.topic,
+                    keySchema: model.keySchema, key: keyValue, valueSchema: nil, value: .null, timestamp: timestamp))
+            lastEmitted = StreamPosition(commit: open.finalLSN, index: eventIndex + 1, context: open.context)
+        }
+    }
+
+    /// A logical decoding message (`pg_logical_emit_message`) as a Debezium `op=m` event. A
+    /// transactional one takes the next index in its transaction; a non-transactional one is its
+    /// own position in the stream, at its LSN.
+    private func emitMessage(_ message: PgOutputMessage.LogicalMessage, at lsn: UInt64, into records: inout [SourceRecord]) {
+        let position: StreamPosition
+        let txId: Int64?
+        let micros: Int64
+        var offset: JSONObject
+        if message.isTransactional, var open = transaction {
+            open.index += 1
+            transaction = open
+            position = StreamPosition(commit: open.finalLSN, index: open.index, context: open.context)
+            txId = Int64(open.xid)
+            micros = open.micros
+            offset = self.offset(lsn: message.lsn, of: open, index: open.index, context: open.context)
+        } else {
+            position = StreamPosition(commit: message.lsn, index: 0, context: nil)
+            txId = nil
+            micros = Int64(Date().timeIntervalSince1970 * 1_000_000)
+            offset = [
+                "lsn": .int(Int64(bitPattern: message.lsn)), "lsn_commit": .int(Int64(bitPattern: message.lsn)),
+                "lsn_proc": .int(Int64(bitPattern: message.lsn)), "ts_usec": .int(micros), "events_in_lsn": .int(0),
+            ]
+        }
+        guard config.emitsMessages(prefix: message.prefix), !isReplayed(position.commit, position.index) else { return }
+        offset["message"] = .bool(true)
+        let source = sourceBlock(schema: "", table: "", snapshot: "false", commitMicros: micros, txId: txId, lsn: message.lsn)
+        records.append(
+            LogicalMessageEvent.record(
+                prefix: message.prefix, content: message.content, source: source, topicPrefix: config.topicPrefix,
+                nowMillis: Int64(Date().timeIntervalSince1970 * 1000), partition: partition, offset: offset))
+        lastEmitted = position
+    }
+
+    /// Whether the record at (`commit`, `index`) was emitted before the restart being resumed.
+    private func isReplayed(_ commit: UInt64, _ index: Int64) -> Bool {
+        guard let resume = resumeAfter else { return false }
+        return commit < resume.commit || (commit == resume.commit && index <= resume.index)
+    }
+
+    /// The source offset of the record at `index` in `transaction` (DESIGN.md §2: enough to
+    /// resume at exactly the next record).
+    private func offset(lsn: UInt64, of transaction: OpenTransaction, index: Int64, context: TransactionContext?) -> JSONObject {
+        var offset: JSONObject = [
+            "lsn": .int(Int64(bitPattern: lsn)), "lsn_commit": .int(Int64(bitPattern: transaction.finalLSN)),
+            "lsn_proc": .int(Int64(bitPattern: lsn)), "txId": .int(Int64(transaction.xid)), "ts_usec": .int(transaction.micros),
+            "events_in_lsn": .int(index),
+        ]
+        for (key, value) in context?.offsetEntries ?? [] { offset[key] = value }
+        return offset
     }
 
     private func row(_ tuple: PgTuple, relationId: UInt32, model: TableModel) throws -> ConnectValue {
@@ -431,7 +520,7 @@ public actor PostgresCDCTask: SourceTask {
         }
     }
 
-    private func sourceBlock(model: TableModel, snapshot: String, commitMicros: Int64, txId: Int64?, lsn: UInt64?)
+    private func sourceBlock(schema: String, table: String, snapshot: String, commitMicros: Int64, txId: Int64?, lsn: UInt64?)
         -> ConnectStruct
     {
         var source = ConnectStruct(schema: DebeziumSource.schema)
@@ -442,8 +531,8 @@ public actor PostgresCDCTask: SourceTask {
         source["ts_us"] = .int64(commitMicros)
         source["snapshot"] = .string(snapshot)
         source["db"] = .string(database)
-        source["schema"] = .string(model.schemaName)
-        source["table"] = .string(model.tableName)
+        source["schema"] = .string(schema)
+        source["table"] = .string(table)
         source["txId"] = txId.map { .int64($0) } ?? .null
         source["lsn"] = lsn.map { .int64(Int64(bitPattern: $0)) } ?? .null
         return source
@@ -481,4 +570,22 @@ public actor PostgresCDCTask: SourceTask {
         if let number = value.intValue { return LSN(UInt64(bitPattern: number)) }
         return value.stringValue.flatMap(LSN.init)
     }
+}
+
+/// A position in the change stream: a transaction's commit LSN and a record's index in it, with
+/// the transaction metadata context at that record.
+struct StreamPosition: Sendable {
+    var commit: UInt64
+    var index: Int64
+    var context: TransactionContext?
+}
+
+/// The transaction being decoded: xid, commit LSN, commit time (µs), records so far, and its
+/// metadata context once its BEGIN has been emitted (or restored after a restart).
+struct OpenTransaction: Sendable {
+    let xid: UInt32
+    let finalLSN: UInt64
+    let micros: Int64
+    var index: Int64 = 0
+    var context: TransactionContext?
 }
