@@ -383,10 +383,11 @@ public actor PostgresCDCTask: SourceTask {
                 open.context = context
                 transaction = open
             }
+            let eventOffset = offset(lsn: lsn, of: open, index: eventIndex, context: open.context)
             records.append(
                 SourceRecord(
-                    sourcePartition: partition, sourceOffset: offset(lsn: lsn, of: open, index: eventIndex, context: open.context),
-                    topic: model.topic, keySchema: model.keySchema, key: keyValue, valueSchema: model.envelopeSchema,
+                    sourcePartition: partition, sourceOffset: eventOffset, topic: model.topic, keySchema: model.keySchema,
+                    key: keyValue, valueSchema: model.envelopeSchema,
                     value: .struct(envelope), timestamp: timestamp))
             lastEmitted = StreamPosition(commit: open.finalLSN, index: eventIndex, context: open.context)
         }
