@@ -374,6 +374,99 @@ extension Integration {
             try await cleanUp(admin, setup)
         }
 
+        @Test("every mapped type, and a NULL of each, comes out as Debezium writes it, from the snapshot and from the stream")
+        func typesAsDebezium() async throws {
+            let admin = try await PostgresConnection.connect(try TestStack.postgres(), logger: logger)
+            let setup = try await setUp(admin, seedRows: 0)
+            let table = "\(setup.schema).types"
+            try await admin.execute(
+                """
+                create type \(setup.schema).mood as enum ('sad', 'ok', 'happy');
+                create table \(table) (
+                  id int primary key, c_int2 smallint, c_int4 int, c_int8 bigint, c_num numeric(10,2), c_numu numeric,
+                  c_f4 real, c_f8 double precision, c_bool boolean, c_text text, c_varchar varchar(10), c_char char(3),
+                  c_bytea bytea, c_date date, c_time time, c_timetz timetz, c_ts timestamp, c_tstz timestamptz,
+                  c_interval interval, c_uuid uuid, c_json json, c_jsonb jsonb, c_enum \(setup.schema).mood, c_inet inet,
+                  c_cidr cidr, c_int_arr int[], c_text_arr text[], c_date_arr date[], c_enum_arr \(setup.schema).mood[]);
+                """)
+            func insert(_ id: Int) async throws {
+                try await admin.execute(
+                    """
+                    insert into \(table) values (\(id), -12, 123456, 9007199254740993, 12.34, 3.14159, 1.5, -2.25e10, true,
+                      'héllo', 'abc', 'ab', '\\x00ff10', '2024-02-29', '13:45:30.123456', '13:45:30.5+02',
+                      '2024-01-02 03:04:05.123456', '2024-01-02 03:04:05.5+01', '1 year 2 mons 3 days 04:05:06.5',
+                      'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"a": [1, 2]}', '{"b": 1, "a": [1, 2]}', 'happy',
+                      '192.168.0.1/24', '10.0.0.0/8', '{1,NULL,3}', '{"a b",c}', '{2024-02-29,1970-01-01}', '{sad,happy}');
+                    insert into \(table) (id) values (\(id + 1));
+                    """)
+            }
+            try await insert(1)  // read by the snapshot
+            let harness = try WorkerHarness()
+            let file = try connector(harness, setup, overrides: ["table.include.list": "\(setup.schema)\\.types"])
+            let worker = try harness.start([file])
+            try await TestStack.eventually(timeout: .seconds(60), "streaming") { harness.logText.contains("streaming changes") }
+            try await insert(3)  // streamed
+            let messages = try await WorkerHarness.readAll(topic: "\(setup.prefix).\(table)", expected: 4, timeout: .seconds(60))
+            worker.signal(SIGTERM)
+            _ = await worker.wait()
+
+            var rows: [Int64: (op: String, after: JSONValue)] = [:]
+            var fieldSchemas: [String: JSONValue] = [:]
+            for message in messages {
+                let envelope = try JSONValue.parse(message.value ?? [])
+                guard let payload = envelope["payload"], let after = payload["after"], let id = after["id"]?.intValue else {
+                    continue
+                }
+                rows[id] = (payload["op"]?.stringValue ?? "?", after)
+                let afterSchema = envelope["schema"]?["fields"]?.arrayValue?.first { $0["field"]?.stringValue == "after" }
+                for field in afterSchema?["fields"]?.arrayValue ?? [] { fieldSchemas[field["field"]?.stringValue ?? ""] = field }
+            }
+            #expect(rows.keys.sorted() == [1, 2, 3, 4])
+            #expect(rows[1]?.op == "r" && rows[3]?.op == "c")
+
+            let expected: [String: JSONValue] = [
+                "c_int2": -12, "c_int4": 123456, "c_int8": .int(9_007_199_254_740_993),
+                "c_num": "BNI=",  // Decimal: unscaled 1234, big-endian bytes
+                "c_numu": ["scale": 5, "value": "BMsv"],  // VariableScaleDecimal: 314159
+                "c_f4": 1.5, "c_f8": -2.25e10, "c_bool": true, "c_text": "héllo", "c_varchar": "abc", "c_char": "ab ",
+                "c_bytea": "AP8Q", "c_date": 19782, "c_time": .int(49_530_123_456), "c_timetz": "11:45:30.5Z",
+                "c_ts": .int(1_704_164_645_123_456), "c_tstz": "2024-01-02T02:04:05.500000Z",
+                "c_interval": .int(37_091_106_500_000), "c_uuid": "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+                "c_json": #"{"a": [1, 2]}"#, "c_jsonb": #"{"a": [1, 2], "b": 1}"#, "c_enum": "happy",
+                "c_inet": "192.168.0.1/24", "c_cidr": "10.0.0.0/8", "c_int_arr": [1, nil, 3], "c_text_arr": ["a b", "c"],
+                "c_date_arr": [19782, 0], "c_enum_arr": ["sad", "happy"],
+            ]
+            let schemaNames: [String: String] = [
+                "c_num": "org.apache.kafka.connect.data.Decimal", "c_numu": "io.debezium.data.VariableScaleDecimal",
+                "c_date": "io.debezium.time.Date", "c_time": "io.debezium.time.MicroTime",
+                "c_timetz": "io.debezium.time.ZonedTime", "c_ts": "io.debezium.time.MicroTimestamp",
+                "c_tstz": "io.debezium.time.ZonedTimestamp", "c_interval": "io.debezium.time.MicroDuration",
+                "c_uuid": "io.debezium.data.Uuid", "c_json": "io.debezium.data.Json", "c_jsonb": "io.debezium.data.Json",
+                "c_enum": "io.debezium.data.Enum",
+            ]
+            var problems: [String] = []
+            for id: Int64 in [1, 3] {
+                for (column, value) in expected where rows[id]?.after[column] != value {
+                    problems.append("row \(id) \(column): \(rows[id]?.after[column] ?? .null), expected \(value)")
+                }
+            }
+            for id: Int64 in [2, 4] {
+                for column in expected.keys where rows[id]?.after[column] != .null {
+                    problems.append("row \(id) \(column): \(rows[id]?.after[column] ?? .null), expected null")
+                }
+            }
+            for (column, name) in schemaNames where fieldSchemas[column]?["name"]?.stringValue != name {
+                problems.append("\(column) schema \(fieldSchemas[column]?["name"] ?? .null), expected \(name)")
+            }
+            #expect(fieldSchemas["c_enum"]?["parameters"]?["allowed"]?.stringValue == "sad,ok,happy")
+            #expect(fieldSchemas["c_enum_arr"]?["items"]?["name"]?.stringValue == "io.debezium.data.Enum")
+            #expect(fieldSchemas["c_num"]?["parameters"]?["scale"]?.stringValue == "2")
+            #expect(fieldSchemas["c_int8"]?["type"]?.stringValue == "int64")
+            #expect(fieldSchemas["c_f4"]?["type"]?.stringValue == "float")
+            #expect(problems.isEmpty, "\(problems)")
+            try await cleanUp(admin, setup)
+        }
+
         @Test("a 200,000-row snapshot interrupted halfway resumes from its last chunk, not from zero")
         func snapshotResumes() async throws {
             let admin = try await PostgresConnection.connect(try TestStack.postgres(), logger: logger)

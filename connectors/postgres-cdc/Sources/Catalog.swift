@@ -20,6 +20,16 @@ struct Catalog {
         var isPrimaryKey: Bool
         /// `format_type` text, for casts in snapshot queries.
         var typeName: String
+        /// For an enum column or an array of enums: the labels in sort order.
+        var enumType: EnumType?
+    }
+
+    /// A user-defined enum type as a column uses it.
+    struct EnumType: Sendable {
+        /// Labels in sort order, comma-separated (Debezium's `allowed` parameter).
+        var labels: String
+        /// The column is an array of the enum.
+        var isArray: Bool
     }
 
     /// Ordinary and partitioned tables outside the system schemas, sorted by qualified name.
@@ -42,15 +52,20 @@ struct Catalog {
         let rows = try await connection.query(
             """
             select a.attname as name, a.atttypid::int8 as oid, a.atttypmod as modifier, a.attnotnull as notnull,
-                   coalesce(a.attnum = any(i.indkey), false) as pk, format_type(a.atttypid, a.atttypmod) as type
-            from pg_attribute a left join pg_index i on i.indrelid = a.attrelid and i.indisprimary
+                   coalesce(a.attnum = any(i.indkey), false) as pk, format_type(a.atttypid, a.atttypmod) as type,
+                   (select string_agg(e.enumlabel, ',' order by e.enumsortorder) from pg_enum e
+                    where e.enumtypid = case when t.typcategory = 'A' then t.typelem else t.oid end) as enum_labels,
+                   t.typcategory = 'A' as is_array
+            from pg_attribute a join pg_type t on t.oid = a.atttypid
+            left join pg_index i on i.indrelid = a.attrelid and i.indisprimary
             where a.attrelid = $1::oid and a.attnum > 0 and not a.attisdropped order by a.attnum
             """, [String(oid)])
         return rows.rows.indices.map { index in
             ColumnInfo(
                 name: rows.value(index, "name") ?? "", oid: UInt32(rows.value(index, "oid") ?? "0") ?? 0,
                 modifier: Int32(rows.value(index, "modifier") ?? "-1") ?? -1, nullable: rows.value(index, "notnull") != "t",
-                isPrimaryKey: rows.value(index, "pk") == "t", typeName: rows.value(index, "type") ?? "text")
+                isPrimaryKey: rows.value(index, "pk") == "t", typeName: rows.value(index, "type") ?? "text",
+                enumType: rows.value(index, "enum_labels").map { EnumType(labels: $0, isArray: rows.value(index, "is_array") == "t") })
         }
     }
 
@@ -60,6 +75,7 @@ struct Catalog {
         let keys = config.messageKeyColumns["\(schema).\(table)"] ?? columns.filter(\.isPrimaryKey).map(\.name)
         let model = TableModel(
             schema: schema, table: table, columns: columns.map { ($0.name, $0.oid, $0.modifier, $0.nullable) }, keyColumns: keys,
+            enums: Dictionary(columns.compactMap { column in column.enumType.map { (column.name, $0) } }) { first, _ in first },
             config: config)
         return (model, columns)
     }

@@ -315,7 +315,9 @@ public actor PostgresCDCTask: SourceTask {
         return TableModel(
             schema: relation.namespace, table: relation.name,
             columns: relation.columns.map { ($0.name, $0.typeOid, $0.typeModifier, info[$0.name]?.nullable ?? true) },
-            keyColumns: keys.isEmpty ? relation.columns.filter(\.isKey).map(\.name) : keys, config: config)
+            keyColumns: keys.isEmpty ? relation.columns.filter(\.isKey).map(\.name) : keys,
+            enums: Dictionary(catalog.compactMap { column in column.enumType.map { (column.name, $0) } }) { first, _ in first },
+            config: config)
     }
 
     /// An update whose key changed becomes delete (+ tombstone) and create, as in Debezium.
@@ -513,8 +515,7 @@ public actor PostgresCDCTask: SourceTask {
         case .binary(let bytes): return .bytes(bytes)
         case .text(let text):
             do {
-                return try config.mapper.value(
-                    typeOid: column.typeOid, typeModifier: column.typeModifier, nullable: column.nullable, text: text)
+                return try column.value(text, mapper: config.mapper)
             } catch {
                 throw DataException("column \(column.name): \(error)")
             }

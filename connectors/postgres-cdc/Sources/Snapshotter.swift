@@ -116,8 +116,7 @@ struct Snapshotter: Sendable {
             for column in model.columns {
                 guard let index = columnIndex[column.name] else { continue }
                 do {
-                    value[column.name] = try config.mapper.value(
-                        typeOid: column.typeOid, typeModifier: column.typeModifier, nullable: column.nullable, text: row[index])
+                    value[column.name] = try column.value(row[index], mapper: config.mapper)
                 } catch {
                     throw DataException("snapshot of \(table.qualifiedName), column \(column.name): \(error)")
                 }

@@ -11,6 +11,16 @@ struct TableModel: Sendable {
         var typeModifier: Int32
         var nullable: Bool
         var schema: Schema
+        /// An array of a user-defined enum (the type mapper does not know its OID).
+        var isEnumArray = false
+
+        /// The column's value from Postgres's text form (`nil` is SQL NULL).
+        func value(_ text: String?, mapper: PostgresTypeMapper) throws -> ConnectValue {
+            guard isEnumArray, let text else {
+                return try mapper.value(typeOid: typeOid, typeModifier: typeModifier, nullable: nullable, text: text)
+            }
+            return .array(try PostgresArrayLiteral.parse(text).map { $0.map(ConnectValue.string) ?? .null })
+        }
     }
 
     var schemaName: String
@@ -28,9 +38,11 @@ struct TableModel: Sendable {
     /// - Parameters:
     ///   - columns: every column as (name, type oid, typmod, nullable).
     ///   - keyColumns: primary-key (or `message.key.columns`) names; empty: no key.
+    ///   - enums: columns of enum types (or arrays of them), which become `io.debezium.data.Enum`
+    ///     strings with the labels as the `allowed` parameter, as in Debezium.
     init(
         schema: String, table: String, columns all: [(name: String, oid: UInt32, modifier: Int32, nullable: Bool)],
-        keyColumns: [String],
+        keyColumns: [String], enums: [String: Catalog.EnumType] = [:],
         config: PostgresCDCConfig
     ) {
         schemaName = schema
@@ -38,9 +50,21 @@ struct TableModel: Sendable {
         let prefix = "\(config.topicPrefix).\(schema).\(table)"
         topic = prefix
         let kept = all.filter { keyColumns.contains($0.name) || config.keeps(column: "\(schema).\(table).\($0.name)") }.map {
-            Column(
-                name: $0.name, typeOid: $0.oid, typeModifier: $0.modifier, nullable: $0.nullable,
-                schema: config.mapper.schema(typeOid: $0.oid, typeModifier: $0.modifier, nullable: $0.nullable))
+            column in
+            guard let enumType = enums[column.name] else {
+                return Column(
+                    name: column.name, typeOid: column.oid, typeModifier: column.modifier, nullable: column.nullable,
+                    schema: config.mapper.schema(typeOid: column.oid, typeModifier: column.modifier, nullable: column.nullable))
+            }
+            let label = { (optional: Bool) in
+                Schema(
+                    type: .string, optional: optional, name: "io.debezium.data.Enum", version: 1,
+                    parameters: ["allowed": enumType.labels])
+            }
+            return Column(
+                name: column.name, typeOid: column.oid, typeModifier: column.modifier, nullable: column.nullable,
+                schema: enumType.isArray ? .array(label(true), optional: column.nullable) : label(column.nullable),
+                isEnumArray: enumType.isArray)
         }
         let keys = keyColumns.filter { name in kept.contains { $0.name == name } }
         columns = kept

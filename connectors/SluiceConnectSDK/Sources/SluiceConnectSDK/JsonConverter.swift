@@ -74,7 +74,7 @@ public struct JsonConverter: Converter, HeaderConverter {
     /// Kafka Connect's JSON form of a schema.
     public static func schemaJSON(_ schema: Schema) -> JSONValue {
         var object = JSONObject()
-        object["type"] = .string(schema.type.rawValue)
+        object["type"] = .string(jsonTypeName(schema.type))
         switch schema.type {
         case .struct:
             object["fields"] = .array(
@@ -104,10 +104,21 @@ public struct JsonConverter: Converter, HeaderConverter {
         return .object(object)
     }
 
-    /// Reads Kafka Connect's JSON form of a schema.
+    /// The type names of Kafka Connect's `JsonSchema`: `float` and `double` for the two floating
+    /// point types (not `float32`/`float64`, Kafka's enum names), the others as they are.
+    static func jsonTypeName(_ type: Schema.SchemaType) -> String {
+        switch type {
+        case .float32: "float"
+        case .float64: "double"
+        default: type.rawValue
+        }
+    }
+
+    /// Reads Kafka Connect's JSON form of a schema (`float32`/`float64` are accepted besides
+    /// `float`/`double`).
     public static func schema(from json: JSONValue) throws -> Schema {
         guard let object = json.objectValue, let typeName = object["type"]?.stringValue,
-            let type = Schema.SchemaType(rawValue: typeName)
+            let type = typeName == "float" ? .float32 : typeName == "double" ? .float64 : Schema.SchemaType(rawValue: typeName)
         else { throw DataException("schema must be an object with a known \"type\", got \(json.jsonString)") }
         let optional = object["optional"]?.boolValue ?? false
         let name = object["name"]?.stringValue
