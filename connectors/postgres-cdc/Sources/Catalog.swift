@@ -65,7 +65,9 @@ struct Catalog {
                 name: rows.value(index, "name") ?? "", oid: UInt32(rows.value(index, "oid") ?? "0") ?? 0,
                 modifier: Int32(rows.value(index, "modifier") ?? "-1") ?? -1, nullable: rows.value(index, "notnull") != "t",
                 isPrimaryKey: rows.value(index, "pk") == "t", typeName: rows.value(index, "type") ?? "text",
-                enumType: rows.value(index, "enum_labels").map { EnumType(labels: $0, isArray: rows.value(index, "is_array") == "t") })
+                enumType: rows.value(index, "enum_labels").map {
+                    EnumType(labels: $0, isArray: rows.value(index, "is_array") == "t")
+                })
         }
     }
 

@@ -311,11 +311,13 @@ public actor PostgresCDCTask: SourceTask {
         guard config.captures(qualified) else { return nil }
         let catalog = try await Catalog(connection: query).columns(of: relation.id)
         let info = Dictionary(catalog.map { ($0.name, $0) }) { first, _ in first }
+        // The key is the primary key (or message.key.columns), as in the snapshot and in Debezium: a
+        // table without one has a null key, whatever its replica identity (FULL flags every column).
         let keys = config.messageKeyColumns[qualified] ?? catalog.filter(\.isPrimaryKey).map(\.name)
         return TableModel(
             schema: relation.namespace, table: relation.name,
             columns: relation.columns.map { ($0.name, $0.typeOid, $0.typeModifier, info[$0.name]?.nullable ?? true) },
-            keyColumns: keys.isEmpty ? relation.columns.filter(\.isKey).map(\.name) : keys,
+            keyColumns: keys,
             enums: Dictionary(catalog.compactMap { column in column.enumType.map { (column.name, $0) } }) { first, _ in first },
             config: config)
     }
