@@ -512,6 +512,115 @@ extension Integration {
             try await cleanUp(admin, setup)
         }
 
+        @Test(
+            "stream semantics: replica identities, unchanged TOAST, key change, schema change mid-stream, truncate, column filter"
+        )
+        func streamSemantics() async throws {
+            let admin = try await PostgresConnection.connect(try TestStack.postgres(), logger: logger)
+            let setup = try await setUp(admin, seedRows: 0)
+            let s = setup.schema
+            try await admin.execute(
+                """
+                create table \(s).rid_default (id int primary key, v text, big text);
+                alter table \(s).rid_default alter column big set storage external;
+                create table \(s).rid_full (id int primary key, v text, secret text);
+                alter table \(s).rid_full replica identity full;
+                create table \(s).rid_index (id int not null, code text not null, v text);
+                create unique index rid_index_code on \(s).rid_index (code);
+                alter table \(s).rid_index replica identity using index rid_index_code;
+                create table \(s).rid_nothing (id int primary key, v text);
+                alter table \(s).rid_nothing replica identity nothing;
+                """)
+            // One partition per topic, so the order read back is the order emitted.
+            let kafka = try await KafkaAdmin(configuration: try TestStack.kafka(), logger: logger)
+            for table in ["rid_default", "rid_full", "rid_index", "rid_nothing"] {
+                try await kafka.createTopic(KafkaTopicSpec(name: "\(setup.prefix).\(s).\(table)", partitions: 1))
+            }
+            let harness = try WorkerHarness()
+            let file = try connector(
+                harness, setup,
+                overrides: [
+                    "table.include.list": "\(s)\\.rid_.*", "snapshot.mode": "no_data", "skipped.operations": "none",
+                    "column.exclude.list": "\(s)\\.rid_full\\.secret",
+                ])
+            let worker = try harness.start([file])
+            try await TestStack.eventually(timeout: .seconds(60), "streaming") { harness.logText.contains("streaming changes") }
+            for statement in [
+                "insert into \(s).rid_default values (1, 'a', (select string_agg(md5(g::text), '') from generate_series(1, 400) g))",
+                "update \(s).rid_default set v = 'b' where id = 1",
+                "update \(s).rid_default set id = 100 where id = 1",
+                "delete from \(s).rid_default where id = 100",
+                "insert into \(s).rid_full values (1, 'a', 's1')", "update \(s).rid_full set v = 'b' where id = 1",
+                "insert into \(s).rid_index values (1, 'c1', 'a')", "update \(s).rid_index set v = 'b' where id = 1",
+                "update \(s).rid_index set code = 'c2' where id = 1", "delete from \(s).rid_index where id = 1",
+                "insert into \(s).rid_nothing values (1, 'a')",
+                "alter table \(s).rid_full add column extra int default 7", "insert into \(s).rid_full (id, v) values (2, 'x')",
+                "alter table \(s).rid_full drop column v", "insert into \(s).rid_full (id) values (3)",
+                "truncate \(s).rid_nothing",
+            ] {
+                try await admin.execute(statement)
+            }
+            struct Event {
+                var key: JSONValue?
+                var op: String?
+                var before: JSONValue?
+                var after: JSONValue?
+                var afterFields: [String]
+            }
+            func read(_ table: String, _ expected: Int) async throws -> [Event] {
+                try await WorkerHarness.readAll(topic: "\(setup.prefix).\(s).\(table)", expected: expected, timeout: .seconds(60))
+                    .map { message in
+                        let key = try message.key.map { try JSONValue.parse($0)["payload"] ?? .null }
+                        guard let bytes = message.value else {
+                            return Event(key: key, op: nil, before: nil, after: nil, afterFields: [])
+                        }
+                        let envelope = try JSONValue.parse(bytes)
+                        let payload = envelope["payload"]
+                        let afterSchema = envelope["schema"]?["fields"]?.arrayValue?.first { $0["field"]?.stringValue == "after" }
+                        return Event(
+                            key: key, op: payload?["op"]?.stringValue, before: payload?["before"], after: payload?["after"],
+                            afterFields: afterSchema?["fields"]?.arrayValue?.compactMap { $0["field"]?.stringValue } ?? [])
+                    }
+            }
+            let placeholder = JSONValue.string("__debezium_unavailable_value")
+            // DEFAULT: no old row on a plain update; the unchanged TOAST value is the placeholder; a key
+            // change is delete + tombstone + create; a delete's before holds the key.
+            let defaults = try await read("rid_default", 7)
+            try #require(defaults.count == 7, "\(defaults.map { $0.op ?? "tombstone" })")
+            #expect(defaults.map { $0.op ?? "tombstone" } == ["c", "u", "d", "tombstone", "c", "d", "tombstone"])
+            #expect(defaults[1].before == .null && defaults[1].after?["v"] == "b" && defaults[1].after?["big"] == placeholder)
+            #expect(defaults[0].after?["big"]?.stringValue?.count == 12_800)
+            #expect(defaults[2].key?["id"] == 1 && defaults[2].before?["id"] == 1 && defaults[3].key?["id"] == 1)
+            #expect(defaults[4].key?["id"] == 100 && defaults[4].after?["v"] == "b")
+            #expect(defaults[5].before?["id"] == 100 && defaults[5].before?["v"] == .null)
+            // FULL: the whole old row, minus excluded columns; schema changes show in later events.
+            let full = try await read("rid_full", 4)
+            try #require(full.count == 4, "\(full.map(\.op))")
+            #expect(full.map(\.op) == ["c", "u", "c", "c"])
+            #expect(full[1].before?["v"] == "a" && full[1].before?["id"] == 1 && full[1].after?["v"] == "b")
+            #expect(full.allSatisfy { $0.after?["secret"] == nil && !$0.afterFields.contains("secret") }, "secret excluded")
+            #expect(full[2].after?["extra"] == 7 && full[2].afterFields == ["id", "v", "extra"])
+            #expect(full[3].afterFields == ["id", "extra"] && full[3].after?["v"] == nil)
+            // INDEX: no primary key, so a null key (and no tombstone); the old row (index columns) only
+            // when they change.
+            let index = try await read("rid_index", 4)
+            try #require(index.count == 4, "\(index.map(\.op))")
+            #expect(index.map(\.op) == ["c", "u", "u", "d"])
+            #expect(index.allSatisfy { $0.key == nil || $0.key == .null })
+            #expect(index[1].before == .null)
+            #expect(index[2].before?["code"] == "c1" && index[2].after?["code"] == "c2")
+            #expect(index[3].before?["code"] == "c2")
+            // NOTHING (Postgres refuses its updates and deletes under this publication); TRUNCATE is an
+            // op=t event when not skipped.
+            let nothing = try await read("rid_nothing", 2)
+            try #require(nothing.count == 2, "\(nothing.map(\.op))")
+            #expect(nothing.map(\.op) == ["c", "t"])
+            #expect(nothing[1].before == .null && nothing[1].after == .null)
+            worker.signal(SIGTERM)
+            _ = await worker.wait()
+            try await cleanUp(admin, setup)
+        }
+
         @Test("a 200,000-row snapshot interrupted halfway resumes from its last chunk, not from zero")
         func snapshotResumes() async throws {
             let admin = try await PostgresConnection.connect(try TestStack.postgres(), logger: logger)

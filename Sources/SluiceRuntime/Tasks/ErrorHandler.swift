@@ -61,7 +61,15 @@ public struct ErrorHandler: Sendable {
         _ error: any Error, stage: Stage, coordinates: (topic: String, partition: Int32?, offset: Int64?),
         original: (key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader])?
     ) async throws {
-        guard tolerant else { throw error }
+        guard tolerant else {
+            // Kafka Connect's "tolerance exceeded", naming the stage and the record's coordinates.
+            let offset = coordinates.offset.map { " offset \($0)" } ?? ""
+            let partition = coordinates.partition.map { " partition \($0)" } ?? ""
+            throw ConnectException(
+                "\(stage.rawValue) failed for a record of topic \(coordinates.topic)\(partition)\(offset): \(error) "
+                    + "(errors.tolerance=none; errors.tolerance=all skips such records, errors.deadletterqueue.topic.name keeps them)"
+            )
+        }
         if config.errorsLogEnable {
             var metadata: Logger.Metadata = ["stage": "\(stage.rawValue)", "error": "\(error)"]
             if config.errorsLogIncludeMessages {

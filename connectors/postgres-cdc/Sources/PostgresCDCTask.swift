@@ -355,10 +355,14 @@ public actor PostgresCDCTask: SourceTask {
         transaction = open
         guard let model = models[relationId], !config.skippedOperations.contains(op) else { return }
         let emitsEvent = !isReplayed(open.finalLSN, eventIndex)
-        let emitsTombstone = hasTombstone && !isReplayed(open.finalLSN, eventIndex + 1)
+        var emitsTombstone = hasTombstone && !isReplayed(open.finalLSN, eventIndex + 1)
         guard emitsEvent || emitsTombstone else { return }
         let keyTuple = after ?? before
         let keyValue = try keyTuple.map { try key(of: $0, relationId: relationId, model: model) } ?? .null
+        // A truncate names no row: null key, no key schema (as in Debezium). A tombstone is for log
+        // compaction, which needs a key: none for a table without one.
+        let keySchema = keyValue == .null ? nil : model.keySchema
+        if keyValue == .null { emitsTombstone = false }
         let timestamp = open.micros / 1000
         if emitsEvent {
             var envelope = ConnectStruct(schema: model.envelopeSchema)
@@ -390,7 +394,7 @@ public actor PostgresCDCTask: SourceTask {
             let eventOffset = offset(lsn: lsn, of: open, index: eventIndex, context: open.context)
             records.append(
                 SourceRecord(
-                    sourcePartition: partition, sourceOffset: eventOffset, topic: model.topic, keySchema: model.keySchema,
+                    sourcePartition: partition, sourceOffset: eventOffset, topic: model.topic, keySchema: keySchema,
                     key: keyValue, valueSchema: model.envelopeSchema,
                     value: .struct(envelope), timestamp: timestamp))
             lastEmitted = StreamPosition(commit: open.finalLSN, index: eventIndex, context: open.context)
@@ -400,7 +404,7 @@ public actor PostgresCDCTask: SourceTask {
                 SourceRecord(
                     sourcePartition: partition,
                     sourceOffset: offset(lsn: lsn, of: open, index: eventIndex + 1, context: open.context), topic: model.topic,
-                    keySchema: model.keySchema, key: keyValue, valueSchema: nil, value: .null, timestamp: timestamp))
+                    keySchema: keySchema, key: keyValue, valueSchema: nil, value: .null, timestamp: timestamp))
             lastEmitted = StreamPosition(commit: open.finalLSN, index: eventIndex + 1, context: open.context)
         }
     }
