@@ -34,6 +34,15 @@ final class ChildProcess: Sendable {
         return ChildProcess(pid: pid, command: ([path] + arguments).joined(separator: " "))
     }
 
+    /// A process still running when the test lets go of it (a failed expectation ended the test
+    /// early) is killed, so no worker outlives its test holding a replication slot or a port.
+    deinit {
+        var status: Int32 = 0
+        guard waitpid(pid, &status, WNOHANG) == 0 else { return }
+        kill(pid, SIGKILL)
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+
     /// Sends `signal` (e.g. SIGTERM, SIGKILL).
     func signal(_ signal: Int32) { kill(pid, signal) }
 
