@@ -41,6 +41,9 @@ public final class KafkaConsumer: Sendable {
         // Subscribed topics that do not exist yet (a sink started before its source) are picked up
         // within seconds instead of librdkafka's default five minutes.
         "topic.metadata.refresh.interval.ms": "5000",
+        // Prefetch at most 16 MiB per consumer (librdkafka's default is 64 MiB): a sink task is slower
+        // than its fetches, so a deeper queue only holds memory.
+        "queued.max.messages.kbytes": "16384",
     ]
 
     public typealias RebalanceHandler = @Sendable (KafkaRebalanceEvent) async -> Void

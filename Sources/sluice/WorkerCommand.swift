@@ -31,6 +31,7 @@ struct WorkerCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
+        Self.limitMallocArenas()
         let level = Logger.Level(rawValue: logLevel) ?? LogLevels.parse(logLevel) ?? .info
         // Levels can change at run time through PUT /admin/loggers/{name}.
         let levels = LogLevels(root: level)
@@ -72,5 +73,20 @@ struct WorkerCommand: AsyncParsableCommand {
                 services: [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+}
+
+extension WorkerCommand {
+    /// glibc gives each thread that contends for the allocator its own arena (up to 8 per core), and
+    /// a worker's many threads (librdkafka, NIO, libcurl, the concurrency pool) then hold freed
+    /// memory in a dozen arenas. Two arenas keep the worker's resident memory close to what it
+    /// uses. `MALLOC_ARENA_MAX` in the environment, when set, wins.
+    static func limitMallocArenas() {
+        guard ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil,
+            let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt")  // RTLD_DEFAULT
+        else { return }
+        // mallopt(M_ARENA_MAX, 2); malloc.h is not part of Swift's Glibc module. M_ARENA_MAX is -8.
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        _ = unsafeBitCast(symbol, to: Mallopt.self)(-8, 2)
     }
 }
