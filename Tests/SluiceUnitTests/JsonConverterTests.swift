@@ -35,6 +35,29 @@ struct JsonConverterTests {
         #expect(legacy.schema?.type == .float64 && legacy.value == .float64(2.5))
     }
 
+    @Test("JSON strings: escapes are written as JSON requires and read back; plain runs pass through")
+    func stringEscapes() throws {
+        let cases: [(String, String)] = [
+            ("plain ascii", #""plain ascii""#),
+            ("quote \" and backslash \\", #""quote \" and backslash \\""#),
+            ("tab\tnew\nline\rcr", #""tab\tnew\nline\rcr""#),
+            ("\u{01}\u{1F}", #""\u0001\u001f""#),
+            ("héllo — 😀", #""héllo — 😀""#),
+            ("", #""""#),
+            ("\"", #""\"""#),
+            ("end\\", #""end\\""#),
+        ]
+        for (text, json) in cases {
+            #expect(JSONValue.string(text).jsonString == json)
+            #expect(try JSONValue.parse(json) == .string(text))
+        }
+        // Escapes only a reader meets: \/, \b, \f, \u with a surrogate pair, escapes after a plain run.
+        #expect(try JSONValue.parse(#""a\/b\bc\fd\u00e9\ud83d\ude00 tail""#) == .string("a/b\u{08}c\u{0C}dé😀 tail"))
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#""unterminated"#) }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse("\"raw\ncontrol\"") }
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(#""bad \q escape""#) }
+    }
+
     @Test("logical types: Decimal (base64 unscaled), Date, Time, Timestamp")
     func logicalTypes() throws {
         let decimal = LogicalType.decimal(scale: 2)
