@@ -12,7 +12,16 @@ import SluiceSupport
 /// partition the first offset not yet in S3, and conditional writes (`If-None-Match: *`) detect a
 /// different writer: an existing object with other content fails the task instead of being
 /// overwritten. Orphaned multipart uploads of this connector are aborted at start.
+///
+/// A rotated batch is written in the background (at most `maxUploadsInFlight` at a time) while
+/// records keep arriving; `preCommit` never passes the first offset of a batch still being
+/// written, and a batch whose write failed is written again before `put` or `preCommit` goes on.
 public actor S3SinkTask: SinkTask {
+    /// Batches being written, per Kafka partition, oldest first.
+    private var uploads: [TopicPartition: [UploadJob]] = [:]
+    /// Batch writes running at once (the S3 client keeps as many connections).
+    static let maxUploadsInFlight = 4
+    private var uploadSequence = 0
     private var config: S3SinkConfig!
     private var client: S3Client!
     private var batches: [TopicPartition: PartitionBatch] = [:]
@@ -72,6 +81,7 @@ public actor S3SinkTask: SinkTask {
 
     public func put(_ records: [SinkRecord]) async throws {
         do {
+            try await retryFailedUploads()
             for record in records { try await add(record) }
             try await enforceBudget()
         } catch {
@@ -142,7 +152,12 @@ public actor S3SinkTask: SinkTask {
     /// it can (≥ 5 MiB), otherwise its partition's batch is written early — a cut a rerun may not
     /// repeat, so it is logged.
     private func enforceBudget() async throws {
-        while batches.values.reduce(0, { $0 + $1.bufferedBytes }) > config.maxBufferedBytes {
+        while bufferedBytes > config.maxBufferedBytes {
+            // Batches being written count too: wait for the oldest before cutting anything early.
+            if let oldest = runningUploads.first {
+                try await finish(oldest)
+                continue
+            }
             guard let (partition, file) = largestFile() else { return }
             if file.pending.count >= 5 << 20 {
                 try await uploadPart(file)
@@ -169,6 +184,7 @@ public actor S3SinkTask: SinkTask {
     public func preCommit(_ currentOffsets: [TopicPartition: Int64]) async throws -> [TopicPartition: Int64] {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         do {
+            try await retryFailedUploads()
             for (partition, batch) in batches where !batch.isEmpty {
                 // The timer closes a record-time window only once the partition has been quiet for a whole
                 // interval: then any later record has a timestamp past the window (CreateTime ≈ arrival), so a
@@ -185,23 +201,38 @@ public actor S3SinkTask: SinkTask {
         } catch {
             throw Self.taskError(error)
         }
+        reapUploads()
         var safe: [TopicPartition: Int64] = [:]
         for (partition, next) in currentOffsets {
-            safe[partition] = batches[partition].flatMap { $0.isEmpty ? nil : $0.startOffset } ?? next
+            // The first offset not yet in S3: of the oldest batch still being written, else of the open batch.
+            let writing = uploads[partition]?.first.map(\.startOffset)
+            let open = batches[partition].flatMap { $0.isEmpty ? nil : $0.startOffset }
+            safe[partition] = [writing, open, next].compactMap { $0 }.min()
         }
         return safe
     }
 
     /// Partitions taken away: their open batches are dropped (the new owner re-reads them from the
     /// committed offset and builds the same objects).
+    /// Batches already being written are let finish (their objects are complete either way; the
+    /// next owner finds them identical).
     public func close(_ partitions: [TopicPartition]) async throws {
         for partition in partitions {
+            for job in uploads.removeValue(forKey: partition) ?? [] {
+                await job.task?.value
+                if job.failure != nil { await abandon(job.batch) }
+            }
             if let batch = batches.removeValue(forKey: partition) { await abandon(batch) }
             lastSeen.removeValue(forKey: partition)
         }
     }
 
     public func stop() async {
+        for job in uploads.values.joined() {
+            await job.task?.value
+            if job.failure != nil { await abandon(job.batch) }
+        }
+        uploads.removeAll()
         for batch in batches.values { await abandon(batch) }
         batches.removeAll()
     }
@@ -216,20 +247,74 @@ public actor S3SinkTask: SinkTask {
 
     // MARK: Writing
 
-    /// Writes every file of the partition's batch; afterwards the batch's offsets are durable.
-    /// The batch stays open until every file is written: if S3 fails midway, nothing is dropped,
-    /// and the retry writes the remaining files (files already written are skipped).
+    /// Cuts the partition's batch and starts writing it in the background; records that arrive
+    /// meanwhile start the next batch. Waits while `maxUploadsInFlight` writes are running.
     private func write(_ partition: TopicPartition) async throws {
-        guard let batch = batches[partition], !batch.isEmpty else { return }
-        for encoded in batch.order {
-            guard let file = batch.files[encoded], !file.written else { continue }
-            try await writeObject(file)
-            file.written = true
+        guard let batch = batches.removeValue(forKey: partition), !batch.isEmpty else { return }
+        uploadSequence += 1
+        let job = UploadJob(partition: partition, batch: batch, sequence: uploadSequence)
+        uploads[partition, default: []].append(job)
+        start(job)
+        while runningUploads.count > Self.maxUploadsInFlight, let oldest = runningUploads.first { try await finish(oldest) }
+    }
+
+    private func start(_ job: UploadJob) {
+        job.failure = nil
+        job.task = Task { await self.upload(job) }
+    }
+
+    /// Writes every file of the job's batch (files already written by an earlier attempt are
+    /// skipped); a failure is kept on the job, which holds all its bytes until S3 has them.
+    private func upload(_ job: UploadJob) async {
+        do {
+            for encoded in job.batch.order {
+                guard let file = job.batch.files[encoded], !file.written else { continue }
+                try await writeObject(file)
+                file.written = true
+            }
+            job.done = true
+            logger.debug(
+                "wrote batch",
+                metadata: [
+                    "partition": "\(job.partition)", "records": "\(job.batch.count)", "objects": "\(job.batch.files.count)",
+                ])
+        } catch {
+            job.failure = error
         }
-        batches.removeValue(forKey: partition)
-        logger.debug(
-            "wrote batch",
-            metadata: ["partition": "\(partition)", "records": "\(batch.count)", "objects": "\(batch.files.count)"])
+    }
+
+    /// Waits for `job`; if it failed, writes it again once and throws if that fails too (the
+    /// runtime retries within errors.retry.timeout).
+    private func finish(_ job: UploadJob) async throws {
+        await job.task?.value
+        guard job.failure != nil else { return }
+        start(job)
+        await job.task?.value
+        if let failure = job.failure { throw failure }
+    }
+
+    /// Writes failed batches again, oldest first; nothing goes on while one still fails.
+    private func retryFailedUploads() async throws {
+        for job in uploads.values.joined() where job.failure != nil { try await finish(job) }
+        reapUploads()
+    }
+
+    private func reapUploads() {
+        for (partition, jobs) in uploads {
+            let remaining = jobs.filter { !$0.done }
+            uploads[partition] = remaining.isEmpty ? nil : remaining
+        }
+    }
+
+    /// Batch writes not finished yet, oldest first within each partition.
+    private var runningUploads: [UploadJob] {
+        uploads.values.joined().filter { !$0.done && $0.failure == nil }.sorted { $0.sequence < $1.sequence }
+    }
+
+    /// Bytes held by open batches and by batches being written.
+    private var bufferedBytes: Int {
+        batches.values.reduce(0) { $0 + $1.bufferedBytes }
+            + uploads.values.joined().reduce(0) { $0 + ($1.done ? 0 : $1.batch.bufferedBytes) }
     }
 
     private func options(for file: OpenFile) -> PutOptions {
@@ -377,5 +462,23 @@ public actor S3SinkTask: SinkTask {
         case .network, .server, .throttled: return RetriableException("S3 unavailable: \(s3)")
         default: return ConnectException("\(s3)")
         }
+    }
+}
+
+/// One rotated batch being written to S3 in the background.
+final class UploadJob {
+    let partition: TopicPartition
+    let batch: PartitionBatch
+    var startOffset: Int64 { batch.startOffset ?? 0 }
+    /// Creation order (oldest first when waiting).
+    let sequence: Int
+    var task: Task<Void, Never>?
+    var failure: (any Error)?
+    var done = false
+
+    init(partition: TopicPartition, batch: PartitionBatch, sequence: Int) {
+        self.partition = partition
+        self.batch = batch
+        self.sequence = sequence
     }
 }
