@@ -275,7 +275,9 @@ public actor PostgresCDCTask: SourceTask {
                 xid: begin.xid, finalLSN: begin.finalLSN,
                 micros: PgOutputMessage.unixMicros(fromPostgresMicros: begin.commitTimestamp))
             // Restarted inside this transaction: its BEGIN was sent, the orders continue.
-            if let resume = resumeAfter, resume.commit == begin.finalLSN { open.context = resume.context }
+            if config.provideTransactionMetadata, let resume = resumeAfter, resume.commit == begin.finalLSN {
+                open.context = resume.context
+            }
             transaction = open
         case .commit(let commit):
             if let open = transaction, let context = open.context {

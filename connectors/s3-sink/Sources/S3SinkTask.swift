@@ -153,8 +153,9 @@ public actor S3SinkTask: SinkTask {
     /// repeat, so it is logged.
     private func enforceBudget() async throws {
         while bufferedBytes > config.maxBufferedBytes {
-            // Batches being written count too: wait for the oldest before cutting anything early.
-            if let oldest = runningUploads.first {
+            // Batches being written (or whose write failed) count too: finish the oldest before
+            // cutting anything early, so a transient S3 error never moves a cut.
+            if let oldest = uploads.values.joined().filter({ !$0.done }).min(by: { $0.sequence < $1.sequence }) {
                 try await finish(oldest)
                 continue
             }
@@ -248,14 +249,16 @@ public actor S3SinkTask: SinkTask {
     // MARK: Writing
 
     /// Cuts the partition's batch and starts writing it in the background; records that arrive
-    /// meanwhile start the next batch. Waits while `maxUploadsInFlight` writes are running.
+    /// meanwhile start the next batch. Waits first while `maxUploadsInFlight` writes are running;
+    /// if that wait fails, the batch stays open and is cut at the same place on the retry.
     private func write(_ partition: TopicPartition) async throws {
+        guard batches[partition].map({ !$0.isEmpty }) == true else { return }
+        while runningUploads.count >= Self.maxUploadsInFlight, let oldest = runningUploads.first { try await finish(oldest) }
         guard let batch = batches.removeValue(forKey: partition), !batch.isEmpty else { return }
         uploadSequence += 1
         let job = UploadJob(partition: partition, batch: batch, sequence: uploadSequence)
         uploads[partition, default: []].append(job)
         start(job)
-        while runningUploads.count > Self.maxUploadsInFlight, let oldest = runningUploads.first { try await finish(oldest) }
     }
 
     private func start(_ job: UploadJob) {
