@@ -114,6 +114,21 @@ struct MapperScalarTests {
         }
     }
 
+    @Test func enumAsDebeziumEnum() throws {
+        let mapper = PostgresTypeMapper()
+        let mood = PostgresEnumType(labels: "sad,ok,happy", isArray: false)
+        let schema = mapper.schema(typeOid: 90_001, nullable: true, enumType: mood)
+        #expect(schema == DebeziumSchemas.enumeration(allowed: "sad,ok,happy", optional: true))
+        #expect(schema.name == "io.debezium.data.Enum" && schema.parameters["allowed"] == "sad,ok,happy")
+        #expect(try mapper.value(typeOid: 90_001, nullable: true, enumType: mood, text: "happy") == .string("happy"))
+        let moods = PostgresEnumType(labels: "sad,ok,happy", isArray: true)
+        let arraySchema = mapper.schema(typeOid: 90_002, nullable: false, enumType: moods)
+        #expect(arraySchema.type == .array && arraySchema.valueSchema?.name == "io.debezium.data.Enum")
+        #expect(
+            try mapper.value(typeOid: 90_002, nullable: false, enumType: moods, text: "{sad,NULL,happy}")
+                == .array([.string("sad"), .null, .string("happy")]))
+    }
+
     @Test func intervalAsMicroDuration() throws {
         let result = try mapped(OID.interval, "1 year 2 mons 3 days 04:05:06.789")
         #expect(result.schema == Schema(type: .int64, name: "io.debezium.time.MicroDuration", version: 1))

@@ -13,9 +13,15 @@ public enum DebeziumSchemas {
     public static let microDurationName = "io.debezium.time.MicroDuration"
     public static let jsonName = "io.debezium.data.Json"
     public static let uuidName = "io.debezium.data.Uuid"
+    public static let enumName = "io.debezium.data.Enum"
     public static let variableScaleDecimalName = "io.debezium.data.VariableScaleDecimal"
     /// The Decimal parameter Debezium adds for Avro's `precision`.
     public static let decimalPrecisionParameter = "connect.decimal.precision"
+
+    /// A string restricted to an enum's labels (comma-separated in the `allowed` parameter).
+    public static func enumeration(allowed: String, optional: Bool) -> Schema {
+        Schema(type: .string, optional: optional, name: enumName, version: 1, parameters: ["allowed": allowed])
+    }
 
     /// int32 days since the epoch.
     public static func date(optional: Bool) -> Schema { named(.int32, dateName, optional) }

@@ -21,10 +21,18 @@ indirect enum PostgresColumnKind: Equatable {
     case interval
     /// `nil` precision: unconstrained `numeric` (no typmod).
     case numeric(precision: Int?, scale: Int)
+    /// A user-defined enum, with its labels comma-separated.
+    case enumeration(allowed: String)
     case array(PostgresColumnKind)
 
-    init(typeOid: UInt32, typeModifier: Int32) {
+    /// `enumType` describes a user-defined enum column (or array of one), whose OID says nothing.
+    init(typeOid: UInt32, typeModifier: Int32, enumType: PostgresEnumType? = nil) {
         typealias OID = PostgresTypeOID
+        if let enumType {
+            let label = Self.enumeration(allowed: enumType.labels)
+            self = enumType.isArray ? .array(label) : label
+            return
+        }
         switch typeOid {
         case OID.bool: self = .boolean
         case OID.int2: self = .int16

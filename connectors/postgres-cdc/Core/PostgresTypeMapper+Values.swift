@@ -34,7 +34,7 @@ extension PostgresTypeMapper {
         case .float64:
             guard let value = Self.floatingPoint(text) else { throw ConversionFailure("not a number") }
             return .float64(value)
-        case .string, .json, .uuid: return .string(text)
+        case .string, .json, .uuid, .enumeration: return .string(text)
         case .bytes: return .bytes(try Self.bytea(text))
         case .date:
             let days = try Self.epochDay(text)

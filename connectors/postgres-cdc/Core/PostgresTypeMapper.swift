@@ -58,19 +58,22 @@ public struct PostgresTypeMapper: Sendable, Equatable {
         self.timePrecisionMode = timePrecisionMode
     }
 
-    /// The Connect schema for a column of this type.
-    public func schema(typeOid: UInt32, typeModifier: Int32 = -1, nullable: Bool) -> Schema {
-        schema(for: PostgresColumnKind(typeOid: typeOid, typeModifier: typeModifier), optional: nullable)
+    /// The Connect schema for a column of this type (`enumType` for a user-defined enum column,
+    /// which the catalog describes).
+    public func schema(typeOid: UInt32, typeModifier: Int32 = -1, nullable: Bool, enumType: PostgresEnumType? = nil)
+        -> Schema
+    {
+        schema(for: PostgresColumnKind(typeOid: typeOid, typeModifier: typeModifier, enumType: enumType), optional: nullable)
     }
 
     /// Converts a column's text value (`nil` for SQL NULL) to a Connect value matching
     /// `schema(typeOid:typeModifier:nullable:)`. SQL NULL becomes `.null` whatever the
     /// nullability. Text that is not a valid value of the type throws.
     public func value(
-        typeOid: UInt32, typeModifier: Int32 = -1, nullable: Bool, text: String?
+        typeOid: UInt32, typeModifier: Int32 = -1, nullable: Bool, enumType: PostgresEnumType? = nil, text: String?
     ) throws(PostgresValueError) -> ConnectValue {
         guard let text else { return .null }
-        let kind = PostgresColumnKind(typeOid: typeOid, typeModifier: typeModifier)
+        let kind = PostgresColumnKind(typeOid: typeOid, typeModifier: typeModifier, enumType: enumType)
         do {
             return try convert(text, kind: kind, schema: schema(for: kind, optional: nullable))
         } catch let failure {
@@ -120,8 +123,22 @@ public struct PostgresTypeMapper: Sendable, Equatable {
                 guard let precision else { return DebeziumSchemas.variableScaleDecimal(optional: optional) }
                 return DebeziumSchemas.decimal(precision: precision, scale: scale, optional: optional)
             }
+        case .enumeration(let allowed): return DebeziumSchemas.enumeration(allowed: allowed, optional: optional)
         case .array(let element): return .array(schema(for: element, optional: true), optional: optional)
         }
+    }
+}
+
+/// A user-defined enum type as a column uses it (the type OID alone does not say).
+public struct PostgresEnumType: Sendable, Equatable {
+    /// Labels in sort order, comma-separated (Debezium's `allowed` parameter).
+    public var labels: String
+    /// The column is an array of the enum.
+    public var isArray: Bool
+
+    public init(labels: String, isArray: Bool) {
+        self.labels = labels
+        self.isArray = isArray
     }
 }
 

@@ -21,15 +21,12 @@ struct Catalog {
         /// `format_type` text, for casts in snapshot queries.
         var typeName: String
         /// For an enum column or an array of enums: the labels in sort order.
-        var enumType: EnumType?
+        var enumType: PostgresEnumType?
     }
 
-    /// A user-defined enum type as a column uses it.
-    struct EnumType: Sendable {
-        /// Labels in sort order, comma-separated (Debezium's `allowed` parameter).
-        var labels: String
-        /// The column is an array of the enum.
-        var isArray: Bool
+    /// The enum columns among `columns`, by name.
+    static func enumTypes(_ columns: [ColumnInfo]) -> [String: PostgresEnumType] {
+        Dictionary(columns.compactMap { column in column.enumType.map { (column.name, $0) } }) { first, _ in first }
     }
 
     /// Ordinary and partitioned tables outside the system schemas, sorted by qualified name.
@@ -66,7 +63,7 @@ struct Catalog {
                 modifier: Int32(rows.value(index, "modifier") ?? "-1") ?? -1, nullable: rows.value(index, "notnull") != "t",
                 isPrimaryKey: rows.value(index, "pk") == "t", typeName: rows.value(index, "type") ?? "text",
                 enumType: rows.value(index, "enum_labels").map {
-                    EnumType(labels: $0, isArray: rows.value(index, "is_array") == "t")
+                    PostgresEnumType(labels: $0, isArray: rows.value(index, "is_array") == "t")
                 })
         }
     }
@@ -77,7 +74,7 @@ struct Catalog {
         let keys = config.messageKeyColumns["\(schema).\(table)"] ?? columns.filter(\.isPrimaryKey).map(\.name)
         let model = TableModel(
             schema: schema, table: table, columns: columns.map { ($0.name, $0.oid, $0.modifier, $0.nullable) }, keyColumns: keys,
-            enums: Dictionary(columns.compactMap { column in column.enumType.map { (column.name, $0) } }) { first, _ in first },
+            enums: Self.enumTypes(columns),
             config: config)
         return (model, columns)
     }

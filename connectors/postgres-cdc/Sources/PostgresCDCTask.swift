@@ -320,7 +320,7 @@ public actor PostgresCDCTask: SourceTask {
             schema: relation.namespace, table: relation.name,
             columns: relation.columns.map { ($0.name, $0.typeOid, $0.typeModifier, info[$0.name]?.nullable ?? true) },
             keyColumns: keys,
-            enums: Dictionary(catalog.compactMap { column in column.enumType.map { (column.name, $0) } }) { first, _ in first },
+            enums: Catalog.enumTypes(catalog),
             config: config)
     }
 
@@ -388,8 +388,7 @@ public actor PostgresCDCTask: SourceTask {
                             ended: false, prefix: config.topicPrefix, commitMillis: timestamp, partition: partition,
                             offset: beginOffset))
                 }
-                envelope["transaction"] = .struct(
-                    context.count("\(model.schemaName).\(model.tableName)", schema: DebeziumSource.transactionSchema))
+                envelope["transaction"] = .struct(context.count(model.qualifiedName, schema: DebeziumSource.transactionSchema))
                 open.context = context
                 transaction = open
             }
@@ -430,10 +429,7 @@ public actor PostgresCDCTask: SourceTask {
             position = StreamPosition(commit: message.lsn, index: 0, context: nil)
             txId = nil
             micros = Int64(Date().timeIntervalSince1970 * 1_000_000)
-            offset = [
-                "lsn": .int(Int64(bitPattern: message.lsn)), "lsn_commit": .int(Int64(bitPattern: message.lsn)),
-                "lsn_proc": .int(Int64(bitPattern: message.lsn)), "ts_usec": .int(micros), "events_in_lsn": .int(0),
-            ]
+            offset = self.offset(lsn: message.lsn, commit: message.lsn, xid: nil, micros: micros, index: 0, context: nil)
         }
         guard config.emitsMessages(prefix: message.prefix), !isReplayed(position.commit, position.index) else { return }
         offset["message"] = .bool(true)
@@ -454,11 +450,23 @@ public actor PostgresCDCTask: SourceTask {
     /// The source offset of the record at `index` in `transaction` (DESIGN.md §2: enough to
     /// resume at exactly the next record).
     private func offset(lsn: UInt64, of transaction: OpenTransaction, index: Int64, context: TransactionContext?) -> JSONObject {
+        offset(
+            lsn: lsn, commit: transaction.finalLSN, xid: transaction.xid, micros: transaction.micros, index: index,
+            context: context)
+    }
+
+    /// A source offset: `commit` is the position `index` counts from (a transaction's commit LSN,
+    /// or a non-transactional message's own LSN, which has no `txId`).
+    private func offset(
+        lsn: UInt64, commit: UInt64, xid: UInt32?, micros: Int64, index: Int64, context: TransactionContext?
+    ) -> JSONObject {
         var offset: JSONObject = [
-            "lsn": .int(Int64(bitPattern: lsn)), "lsn_commit": .int(Int64(bitPattern: transaction.finalLSN)),
-            "lsn_proc": .int(Int64(bitPattern: lsn)), "txId": .int(Int64(transaction.xid)), "ts_usec": .int(transaction.micros),
-            "events_in_lsn": .int(index),
+            "lsn": .int(Int64(bitPattern: lsn)), "lsn_commit": .int(Int64(bitPattern: commit)),
+            "lsn_proc": .int(Int64(bitPattern: lsn)),
         ]
+        if let xid { offset["txId"] = .int(Int64(xid)) }
+        offset["ts_usec"] = .int(micros)
+        offset["events_in_lsn"] = .int(index)
         for (key, value) in context?.offsetEntries ?? [] { offset[key] = value }
         return offset
     }

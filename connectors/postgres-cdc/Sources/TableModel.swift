@@ -11,15 +11,12 @@ struct TableModel: Sendable {
         var typeModifier: Int32
         var nullable: Bool
         var schema: Schema
-        /// An array of a user-defined enum (the type mapper does not know its OID).
-        var isEnumArray = false
+        /// A user-defined enum column (or array of one), as the catalog describes it.
+        var enumType: PostgresEnumType?
 
         /// The column's value from Postgres's text form (`nil` is SQL NULL).
         func value(_ text: String?, mapper: PostgresTypeMapper) throws -> ConnectValue {
-            guard isEnumArray, let text else {
-                return try mapper.value(typeOid: typeOid, typeModifier: typeModifier, nullable: nullable, text: text)
-            }
-            return .array(try PostgresArrayLiteral.parse(text).map { $0.map(ConnectValue.string) ?? .null })
+            try mapper.value(typeOid: typeOid, typeModifier: typeModifier, nullable: nullable, enumType: enumType, text: text)
         }
     }
 
@@ -42,7 +39,7 @@ struct TableModel: Sendable {
     ///     strings with the labels as the `allowed` parameter, as in Debezium.
     init(
         schema: String, table: String, columns all: [(name: String, oid: UInt32, modifier: Int32, nullable: Bool)],
-        keyColumns: [String], enums: [String: Catalog.EnumType] = [:],
+        keyColumns: [String], enums: [String: PostgresEnumType] = [:],
         config: PostgresCDCConfig
     ) {
         schemaName = schema
@@ -51,20 +48,11 @@ struct TableModel: Sendable {
         topic = prefix
         let kept = all.filter { keyColumns.contains($0.name) || config.keeps(column: "\(schema).\(table).\($0.name)") }.map {
             column in
-            guard let enumType = enums[column.name] else {
-                return Column(
-                    name: column.name, typeOid: column.oid, typeModifier: column.modifier, nullable: column.nullable,
-                    schema: config.mapper.schema(typeOid: column.oid, typeModifier: column.modifier, nullable: column.nullable))
-            }
-            let label = { (optional: Bool) in
-                Schema(
-                    type: .string, optional: optional, name: "io.debezium.data.Enum", version: 1,
-                    parameters: ["allowed": enumType.labels])
-            }
-            return Column(
+            Column(
                 name: column.name, typeOid: column.oid, typeModifier: column.modifier, nullable: column.nullable,
-                schema: enumType.isArray ? .array(label(true), optional: column.nullable) : label(column.nullable),
-                isEnumArray: enumType.isArray)
+                schema: config.mapper.schema(
+                    typeOid: column.oid, typeModifier: column.modifier, nullable: column.nullable, enumType: enums[column.name]),
+                enumType: enums[column.name])
         }
         let keys = keyColumns.filter { name in kept.contains { $0.name == name } }
         columns = kept
@@ -90,7 +78,7 @@ enum DebeziumSource {
     static let version = "2.7.0.Final-sluice"
 
     static let snapshotSchema = Schema(
-        type: .string, optional: true, defaultValue: .string("false"), name: "io.debezium.data.Enum", version: 1,
+        type: .string, optional: true, defaultValue: .string("false"), name: DebeziumSchemas.enumName, version: 1,
         parameters: ["allowed": "true,first,first_in_data_collection,last_in_data_collection,last,false,incremental"])
 
     static let schema = Schema.struct(
