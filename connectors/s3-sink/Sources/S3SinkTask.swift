@@ -214,28 +214,29 @@ public actor S3SinkTask: SinkTask {
     }
 
     /// Partitions taken away: their open batches are dropped (the new owner re-reads them from the
-    /// committed offset and builds the same objects).
-    /// Batches already being written are let finish (their objects are complete either way; the
-    /// next owner finds them identical).
+    /// committed offset and builds the same objects); batches already being written are let
+    /// finish (the next owner finds their objects identical).
     public func close(_ partitions: [TopicPartition]) async throws {
         for partition in partitions {
-            for job in uploads.removeValue(forKey: partition) ?? [] {
-                await job.task?.value
-                if job.failure != nil { await abandon(job.batch) }
-            }
+            await settle(uploads.removeValue(forKey: partition) ?? [])
             if let batch = batches.removeValue(forKey: partition) { await abandon(batch) }
             lastSeen.removeValue(forKey: partition)
         }
     }
 
     public func stop() async {
-        for job in uploads.values.joined() {
-            await job.task?.value
-            if job.failure != nil { await abandon(job.batch) }
-        }
+        await settle(Array(uploads.values.joined()))
         uploads.removeAll()
         for batch in batches.values { await abandon(batch) }
         batches.removeAll()
+    }
+
+    /// Lets running batch writes finish; aborts the multipart uploads of those that failed.
+    private func settle(_ jobs: [UploadJob]) async {
+        for job in jobs {
+            await job.task?.value
+            if job.failure != nil { await abandon(job.batch) }
+        }
     }
 
     private func abandon(_ batch: PartitionBatch) async {
