@@ -18,7 +18,7 @@ def done(entries):
         return any(e["offset"].get("events_in_lsn", 0) >= rows and e["offset"].get("lsn_commit", 0) >= commit - 4096
                    for e in entries if e["offset"])
     topic, records = sys.argv[4], int(sys.argv[5])
-    return sum(e["offset"]["kafka_offset"] for e in entries if e["key"][0] == topic and e["offset"]) >= records
+    return sum(e["offset"]["kafka_offset"] for e in entries if e["key"][1].get("kafka_topic") == topic and e["offset"]) >= records
 
 
 while True:
