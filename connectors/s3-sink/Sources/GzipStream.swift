@@ -1,4 +1,5 @@
 import CZlib
+import Foundation
 
 /// A streaming gzip compressor (zlib, RFC 1952 framing): feed bytes, take compressed output as it
 /// is produced (for multipart parts), finish once.
@@ -14,20 +15,20 @@ final class GzipStream {
     deinit { deflateEnd(&stream) }
 
     /// Compresses `input`, appending whatever output is ready to `output`.
-    func compress(_ input: [UInt8], into output: inout [UInt8]) { run(input, flush: Z_NO_FLUSH, into: &output) }
+    func compress(_ input: [UInt8], into output: inout Data) { run(input, flush: Z_NO_FLUSH, into: &output) }
 
     /// Flushes the rest and writes the gzip trailer.
-    func finish(into output: inout [UInt8]) {
+    func finish(into output: inout Data) {
         guard !finished else { return }
         finished = true
         run([], flush: Z_FINISH, into: &output)
     }
 
-    private func run(_ input: [UInt8], flush: Int32, into output: inout [UInt8]) {
+    private func run(_ input: [UInt8], flush: Int32, into output: inout Data) {
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        var input = input
-        input.withUnsafeMutableBufferPointer { inputBuffer in
-            stream.next_in = inputBuffer.baseAddress
+        input.withUnsafeBufferPointer { inputBuffer in
+            // zlib's next_in is not const, but deflate only reads through it.
+            stream.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
             stream.avail_in = UInt32(inputBuffer.count)
             repeat {
                 let produced: Int = chunk.withUnsafeMutableBufferPointer { chunkBuffer in

@@ -1,15 +1,17 @@
+import Foundation
 import SluiceConnectSDK
 import SluiceHTTP
 
 /// One object being assembled: the records of one encoded partition within a Kafka partition's
 /// current batch. Bytes not yet uploaded stay in `pending`; once `pending` reaches the part size
-/// it is uploaded as a multipart part, so memory per file stays near one part.
+/// it is uploaded as a multipart part, so memory per file stays near one part. `pending` is the
+/// request body itself (no copy is made to send it).
 final class OpenFile {
     let key: String
     let startOffset: Int64
     var endOffset: Int64
     var recordCount = 0
-    var pending: [UInt8] = []
+    var pending = Data()
     let gzip: GzipStream?
     var uploadID: String?
     var parts: [S3CompletedPart] = []
@@ -28,7 +30,7 @@ final class OpenFile {
 
     /// Adds one serialized record (compressing if configured).
     func append(_ bytes: [UInt8], offset: Int64) {
-        if let gzip { gzip.compress(bytes, into: &pending) } else { pending += bytes }
+        if let gzip { gzip.compress(bytes, into: &pending) } else { pending.append(contentsOf: bytes) }
         endOffset = offset
         recordCount += 1
     }

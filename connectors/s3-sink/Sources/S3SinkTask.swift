@@ -32,6 +32,8 @@ public actor S3SinkTask: SinkTask {
     private var logger = Logger(label: "sluice.s3-sink")
     private var connectorName = ""
     private var warnedBudget = false
+    /// The record being serialized (reused, so a record costs no allocation of its own).
+    private var line: [UInt8] = []
 
     public init() {}
 
@@ -120,7 +122,7 @@ public actor S3SinkTask: SinkTask {
             try await write(partition)
             batch = PartitionBatch()
         }
-        let line = try serialize(record)
+        try serialize(record, into: &line)
         let encoded = try config.partitioner.encode(record, now: now)
         let file = batch.file(for: encoded) {
             OpenFile(
@@ -346,7 +348,7 @@ public actor S3SinkTask: SinkTask {
         // The bytes leave memory only once the part is stored, so a failed upload can be retried.
         let part = try await client.uploadPart(
             bucket: config.bucket, key: file.key, uploadID: file.uploadID!, partNumber: file.parts.count + 1,
-            body: Data(file.pending))
+            body: file.pending)
         file.pending.removeAll(keepingCapacity: true)
         file.parts.append(part)
     }
@@ -376,7 +378,7 @@ public actor S3SinkTask: SinkTask {
                 try await verifyExisting(key: file.key, expectedETag: MultipartETag.of(file.parts))
             }
         } else {
-            try await putVerified(key: file.key, body: Data(file.pending), options: options(for: file))
+            try await putVerified(key: file.key, body: file.pending, options: options(for: file))
         }
         file.pending.removeAll()
     }
@@ -422,23 +424,26 @@ public actor S3SinkTask: SinkTask {
 
     // MARK: Serialization
 
-    private func serialize(_ record: SinkRecord) throws -> [UInt8] {
+    /// Replaces `line` with the record's bytes in the object (a JSON line, or the raw bytes and
+    /// the separator).
+    private func serialize(_ record: SinkRecord, into line: inout [UInt8]) throws {
+        line.removeAll(keepingCapacity: true)
         switch config.format {
         case .json:
-            return JsonConverter.payload(schema: record.valueSchema, value: record.value, decimalNumeric: false).jsonBytes + [
-                0x0A
-            ]
+            JsonConverter.writePayload(schema: record.valueSchema, value: record.value, decimalNumeric: false, to: &line)
+            line.append(0x0A)
         case .bytes:
             switch record.value {
-            case .bytes(let bytes): return bytes + config.byteArraySeparator
-            case .string(let text): return Array(text.utf8) + config.byteArraySeparator
-            case .null: return config.byteArraySeparator
+            case .bytes(let bytes): line += bytes
+            case .string(let text): line += text.utf8
+            case .null: break
             default:
                 throw DataException(
                     "ByteArrayFormat needs bytes values; got \(record.valueSchema?.type.rawValue ?? "a structured value") at "
                         + "\(record.topic)/\(record.kafkaOffset). Use value.converter=org.apache.kafka.connect.converters.ByteArrayConverter or JsonFormat"
                 )
             }
+            line += config.byteArraySeparator
         }
     }
 
