@@ -58,6 +58,58 @@ struct JsonConverterTests {
         #expect(throws: JSONParseError.self) { try JSONValue.parse(#""bad \q escape""#) }
     }
 
+    @Test("writePayload writes exactly the text of the JSON tree payload builds")
+    func directPayloadWriter() throws {
+        let inner = Schema.struct(name: "inner", [("n", .optionalInt32), ("d", LogicalType.decimal(scale: 2))])
+        let withDefault = Schema(type: .string, optional: true, defaultValue: .string("fallback"))
+        let outer = Schema.struct([
+            ("id", .int64), ("name", withDefault), ("tags", .array(.string)), ("inner", inner),
+            ("scores", .map(.string, .float64)), ("raw", .optionalBytes),
+        ])
+        let innerValue = ConnectStruct(schema: inner, ["n": .null, "d": .decimal(ConnectDecimal("-1.25")!)])
+        let outerValue = ConnectStruct(
+            schema: outer,
+            [
+                "id": .int64(7), "name": .null, "tags": .array([.string("a\"b"), .string("")]), "inner": .struct(innerValue),
+                "scores": .map([.init(.string("x"), .float64(1.0)), .init(.string("y"), .float64(2.5e-7))]),
+                "raw": .bytes([0, 255]),
+            ])
+        let duplicateFields = Schema.struct([("a", .int32), ("a", .int32)])
+        let cases: [(Schema?, ConnectValue)] = [
+            (outer, .struct(outerValue)),
+            (nil, .map([.init(.string("k"), .int64(1)), .init(.string("k"), .int64(2))])),  // duplicate keys merge
+            (nil, .map([.init(.int64(1), .string("one"))])),  // non-string keys: pairs
+            (.map(.int32, .string), .map([.init(.string("1"), .string("one"))])),  // the schema decides
+            (nil, .array([.null, .boolean(true), .float32(0.5), .map([])])),
+            (duplicateFields, .struct(ConnectStruct(schema: duplicateFields))),
+            (withDefault, .null),
+        ]
+        for decimalNumeric in [false, true] {
+            for (schema, value) in cases {
+                var written: [UInt8] = []
+                JsonConverter.writePayload(schema: schema, value: value, decimalNumeric: decimalNumeric, to: &written)
+                let tree = JsonConverter.payload(schema: schema, value: value, decimalNumeric: decimalNumeric).jsonBytes
+                #expect(text(written) == text(tree))
+            }
+        }
+    }
+
+    @Test("JSON strings: a special byte is found at every position of the eight-byte scan")
+    func stringScanPositions() throws {
+        // Bytes next to the special ones (space, ~, DEL, UTF-8 of é) must pass through unescaped.
+        let plain = String(repeating: " ~\u{7F}éz", count: 7)
+        #expect(JSONValue.string(plain).jsonString == "\"" + plain + "\"")
+        #expect(try JSONValue.parse("\"" + plain + "\"") == .string(plain))
+        for (special, escaped) in [("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\u{1F}", #"\u001f"#)] {
+            for position in 0..<20 {
+                let text = String(plain.prefix(position)) + special + "tail after the special byte"
+                let json = "\"" + String(plain.prefix(position)) + escaped + "tail after the special byte\""
+                #expect(JSONValue.string(text).jsonString == json)
+                #expect(try JSONValue.parse(json) == .string(text))
+            }
+        }
+    }
+
     @Test("logical types: Decimal (base64 unscaled), Date, Time, Timestamp")
     func logicalTypes() throws {
         let decimal = LogicalType.decimal(scale: 2)

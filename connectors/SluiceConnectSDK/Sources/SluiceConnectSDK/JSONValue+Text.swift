@@ -35,19 +35,19 @@ extension JSONValue {
     /// Appends compact JSON to `out`.
     public func write(to out: inout [UInt8]) {
         switch self {
-        case .null: out += Array("null".utf8)
-        case .bool(let value): out += Array((value ? "true" : "false").utf8)
-        case .int(let value): out += Array(String(value).utf8)
+        case .null: out += "null".utf8
+        case .bool(let value): out += (value ? "true" : "false").utf8
+        case .int(let value): out += String(value).utf8
         case .double(let value):
             if value.isFinite {
                 if value.rounded() == value && abs(value) < 1e16 {
-                    out += Array(String(Int64(value)).utf8)
-                    out += Array(".0".utf8)
+                    out += String(Int64(value)).utf8
+                    out += ".0".utf8
                 } else {
-                    out += Array("\(value)".utf8)
+                    out += "\(value)".utf8
                 }
             } else {
-                out += Array("null".utf8)  // JSON has no NaN/Infinity
+                out += "null".utf8  // JSON has no NaN/Infinity
             }
         case .string(let value): Self.writeString(value, to: &out)
         case .array(let values):
@@ -75,12 +75,13 @@ extension JSONValue {
         out.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { bytes in
-            var runStart = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                if runStart < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index])) }
-                runStart = index + 1
+            var index = 0
+            while true {
+                let end = PlainRun.end(in: bytes, from: index)
+                if index < end { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<end])) }
+                guard end < bytes.count else { break }
+                let byte = bytes[end]
+                index = end + 1
                 switch byte {
                 case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
                 case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
@@ -95,9 +96,41 @@ extension JSONValue {
                     ]
                 }
             }
-            if runStart < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
         }
         out.append(UInt8(ascii: "\""))
+    }
+}
+
+/// Finds where a run of bytes that a JSON string holds as they are ends: at a quote, a backslash
+/// or a control character. Looks at eight bytes at a time (most strings have long plain runs).
+enum PlainRun {
+    /// The index of the first quote, backslash or control character at or after `start`, or
+    /// `bytes.count` if there is none.
+    static func end(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var index = start
+        let raw = UnsafeRawBufferPointer(bytes)
+        while index + 8 <= bytes.count, !hasSpecialByte(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+            index += 8
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return index }
+            index += 1
+        }
+        return index
+    }
+
+    /// Whether any byte of `word` is a quote, a backslash or below 0x20 (exact: the classic
+    /// "has zero byte" and "has byte less than n" tests, which never miss).
+    @inline(__always)
+    static func hasSpecialByte(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let zeroByte = { (x: UInt64) in (x &- ones) & ~x }
+        let control = (word &- ones &* 0x20) & ~word
+        return (zeroByte(quote) | zeroByte(backslash) | control) & high != 0
     }
 }
 
@@ -111,7 +144,12 @@ private struct JSONParser {
     func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
     }
 
     mutating func value(depth: Int) throws(JSONParseError) -> JSONValue {
@@ -134,12 +172,14 @@ private struct JSONParser {
         }
     }
 
-    mutating func literal(_ word: String) throws(JSONParseError) {
-        let expected = Array(word.utf8)
-        guard index + expected.count <= bytes.count, Array(bytes[index..<index + expected.count]) == expected else {
+    mutating func literal(_ word: StaticString) throws(JSONParseError) {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count,
+            bytes[index..<index + count].elementsEqual(UnsafeBufferPointer(start: word.utf8Start, count: count))
+        else {
             throw error("expected \(word)")
         }
-        index += expected.count
+        index += count
     }
 
     mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
@@ -198,14 +238,10 @@ private struct JSONParser {
         index += 1
         // Fast path: a string without escapes is decoded straight from the input.
         let start = index
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                index += 1
-                return String(decoding: bytes[start..<index - 1], as: UTF8.self)
-            }
-            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+        index = bytes.withUnsafeBufferPointer { PlainRun.end(in: $0, from: start) }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
             index += 1
+            return String(decoding: bytes[start..<index - 1], as: UTF8.self)
         }
         var out = Array(bytes[start..<index])
         while index < bytes.count {
@@ -283,10 +319,26 @@ private struct JSONParser {
                 break
             }
         }
+        if !isFloat, let integer = Self.integer(bytes[start..<index]) { return .int(integer) }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         guard !text.isEmpty, text != "-" else { throw error("unexpected character") }
         if !isFloat, let integer = Int64(text) { return .int(integer) }
         guard let double = Double(text) else { throw error("invalid number \(text)") }
         return .double(double)
+    }
+
+    /// Decimal digits with an optional leading minus as an Int64, without making a String first;
+    /// `nil` for anything else (including overflow: the caller then decides with the full text).
+    static func integer(_ digits: ArraySlice<UInt8>) -> Int64? {
+        var rest = digits[...]
+        let negative = rest.first == UInt8(ascii: "-")
+        if negative { rest = rest.dropFirst() }
+        guard !rest.isEmpty, rest.count <= 18 else { return nil }  // 18 digits never overflow
+        var value: Int64 = 0
+        for byte in rest {
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else { return nil }
+            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+        }
+        return negative ? -value : value
     }
 }

@@ -29,12 +29,15 @@ public struct JsonConverter: Converter, HeaderConverter {
     public func fromConnectData(topic: String, schema: Schema?, value: ConnectValue) throws -> [UInt8]? {
         if schema == nil && value == .null { return nil }
         if let schema { try ConnectValue.validate(value, against: schema) }
-        let payload = Self.payload(schema: schema, value: value, decimalNumeric: decimalNumeric)
-        guard schemasEnabled else { return payload.jsonBytes }
-        var out: [UInt8] = Array(#"{"schema":"#.utf8)
-        out += schema.map { schemaCache.bytes(for: $0) } ?? Array("null".utf8)
-        out += Array(#","payload":"#.utf8)
-        payload.write(to: &out)
+        var out: [UInt8] = []
+        guard schemasEnabled else {
+            Self.writePayload(schema: schema, value: value, decimalNumeric: decimalNumeric, to: &out)
+            return out
+        }
+        out += #"{"schema":"#.utf8
+        if let schema { out += schemaCache.bytes(for: schema) } else { out += "null".utf8 }
+        out += #","payload":"#.utf8
+        Self.writePayload(schema: schema, value: value, decimalNumeric: decimalNumeric, to: &out)
         out.append(UInt8(ascii: "}"))
         return out
     }
@@ -210,6 +213,54 @@ public struct JsonConverter: Converter, HeaderConverter {
                         ($0.name, payload(schema: $0.schema, value: value[$0], decimalNumeric: decimalNumeric))
                     }))
         }
+    }
+
+    /// Appends the JSON text of `payload(schema:value:decimalNumeric:)` to `out` without building
+    /// the JSON tree for structs, string-keyed maps and arrays (the converters' and sinks' hot path).
+    public static func writePayload(schema: Schema?, value: ConnectValue, decimalNumeric: Bool, to out: inout [UInt8]) {
+        let resolved = value == .null ? (schema?.defaultValue ?? .null) : value
+        switch resolved {
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                writePayload(schema: schema?.valueSchema, value: item, decimalNumeric: decimalNumeric, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .struct(let value) where value.schema.hasUniqueFieldNames:
+            out.append(UInt8(ascii: "{"))
+            for field in value.schema.fields {
+                if field.index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.writeString(field.name, to: &out)
+                out.append(UInt8(ascii: ":"))
+                writePayload(schema: field.schema, value: value[field], decimalNumeric: decimalNumeric, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        case .map(let entries)
+        where schema.map({ $0.keySchema?.type == .string }) ?? true
+            && entries.allSatisfy({ $0.key.stringValue != nil }) && Self.uniqueKeys(entries):
+            // Keys that are all strings and distinct: an object written entry by entry (other maps
+            // take the general path, which merges duplicate keys and writes non-string keys as pairs).
+            out.append(UInt8(ascii: "{"))
+            for (index, entry) in entries.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONValue.writeString(entry.key.stringValue!, to: &out)
+                out.append(UInt8(ascii: ":"))
+                writePayload(schema: schema?.valueSchema, value: entry.value, decimalNumeric: decimalNumeric, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        default:
+            payload(schema: schema, value: resolved, decimalNumeric: decimalNumeric).write(to: &out)
+        }
+    }
+
+    private static func uniqueKeys(_ entries: [ConnectValue.MapEntry]) -> Bool {
+        if entries.count < 2 { return true }
+        if entries.count <= 8 {
+            for i in 1..<entries.count where entries[..<i].contains(where: { $0.key == entries[i].key }) { return false }
+            return true
+        }
+        return Set(entries.map(\.key)).count == entries.count
     }
 
     /// Reads a payload by its schema.

@@ -32,6 +32,8 @@ public final class Schema: Sendable, Hashable, CustomStringConvertible {
     public let parameters: [String: String]
     /// Struct fields in order (empty for other types).
     public let fields: [Field]
+    /// No two fields share a name (what lets a struct be written as JSON field by field).
+    let hasUniqueFieldNames: Bool
     /// Map key schema.
     public let keySchema: Schema?
     /// Map value schema or array element schema.
@@ -50,6 +52,7 @@ public final class Schema: Sendable, Hashable, CustomStringConvertible {
         self.doc = doc
         self.parameters = parameters
         self.fields = fields.enumerated().map { Field(name: $0.element.0, index: $0.offset, schema: $0.element.1) }
+        self.hasUniqueFieldNames = Set(fields.map(\.0)).count == fields.count
         self.keySchema = keySchema
         self.valueSchema = valueSchema
     }
