@@ -134,6 +134,9 @@ struct CommitDeferral {
 
     mutating func succeeded() { since = nil }
 
+    /// Whether the last commit failed (callers then keep to the normal interval, no faster).
+    var isFailing: Bool { since != nil }
+
     /// Runs one periodic commit; a transient failure is logged and left for the next interval.
     mutating func commit(_ what: String, task: TaskID, logger: Logger, _ body: () async throws -> Void) async throws {
         do {

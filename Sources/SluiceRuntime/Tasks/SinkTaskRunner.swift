@@ -10,7 +10,14 @@ import Synchronization
 /// Offsets are committed only as `preCommit` returns them (data durable in the sink), to both the
 /// consumer group (so Kafka tooling sees the position) and the connector's checkpoint store (so a
 /// reviewer does). Partitions being revoked are committed and closed before they are given up.
+///
+/// Commits run every `offset.flush.interval.ms`; while the consumer is idle (a poll returned
+/// nothing) they run every `idleCommitInterval` instead, so the last records of a burst are
+/// committed, and a sink's time-based rotation is checked, soon after the traffic stops (not
+/// while commits are failing: then the normal interval paces the retries).
 public struct SinkTaskRunner: TaskRunning {
+    static let idleCommitInterval: Duration = .milliseconds(200)
+
     public let context: TaskRunnerContext
     let task: any SinkTask
     let kafka: KafkaConfiguration
@@ -83,7 +90,9 @@ public struct SinkTaskRunner: TaskRunning {
                             TopicPartition(topic: message.topic, partition: message.partition), next: message.offset + 1)
                     }
                 }
-                if control.takeCommitRequest() || ContinuousClock.now - lastCommit >= commitInterval {
+                let idle = messages.isEmpty && !deferral.isFailing
+                let interval = idle ? min(commitInterval, Self.idleCommitInterval) : commitInterval
+                if control.takeCommitRequest() || ContinuousClock.now - lastCommit >= interval {
                     try await deferral.commit("sink offsets", task: id, logger: logger) {
                         try await commit(only: nil as Set<TopicPartition>?, positions: positions, consumer: consumer)
                     }
