@@ -35,6 +35,54 @@ struct NumericText: Equatable {
 
     var isZero: Bool { digits == "0" }
 
+    /// The common case, read without strings: `[+-]digits[.digits]` that fits in 18 digits at
+    /// `scale` → the same value as `NumericText(text)?.rescaled(to: scale).connectDecimal`
+    /// (half-up rounding, minimal two's-complement bytes). `nil` when it does not fit.
+    static func smallDecimal(_ text: String, scale: Int) -> ConnectDecimal? {
+        var text = text
+        return text.withUTF8 { bytes -> ConnectDecimal? in
+            var index = 0
+            var negative = false
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+                negative = bytes[index] == UInt8(ascii: "-")
+                index += 1
+            }
+            var magnitude: Int64 = 0
+            var digitCount = 0
+            var fractionDigits = 0
+            var seenPoint = false
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                if byte == UInt8(ascii: "."), !seenPoint {
+                    seenPoint = true
+                    continue
+                }
+                let digit = byte &- UInt8(ascii: "0")
+                guard digit < 10, digitCount < 18 else { return nil }
+                magnitude = magnitude * 10 + Int64(digit)
+                digitCount += 1
+                if seenPoint { fractionDigits += 1 }
+            }
+            guard digitCount > 0, scale >= 0, scale <= 18 else { return nil }
+            if scale >= fractionDigits {
+                guard digitCount + scale - fractionDigits <= 18 else { return nil }
+                magnitude *= PostgresTemporalText.pow10(scale - fractionDigits)
+            } else {
+                let divisor = PostgresTemporalText.pow10(fractionDigits - scale)
+                let remainder = magnitude % divisor
+                magnitude = magnitude / divisor + (remainder * 2 >= divisor ? 1 : 0)
+            }
+            var unscaled = withUnsafeBytes(of: (negative ? -magnitude : magnitude).bigEndian, Array.init)
+            while unscaled.count > 1,
+                (unscaled[0] == 0x00 && unscaled[1] & 0x80 == 0) || (unscaled[0] == 0xFF && unscaled[1] & 0x80 != 0)
+            {
+                unscaled.removeFirst()
+            }
+            return ConnectDecimal(unscaled: unscaled, scale: Int32(scale))
+        }
+    }
+
     /// This value at `newScale`; dropped digits are rounded half-up (away from zero on a tie),
     /// as `BigDecimal.setScale(n, HALF_UP)` does.
     func rescaled(to newScale: Int) -> NumericText {

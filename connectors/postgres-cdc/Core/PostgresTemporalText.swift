@@ -67,6 +67,11 @@ enum PostgresTemporalText {
 
     /// `YYYY-MM-DD HH:MM:SS[.ffffff][ BC]` (no time zone) → microseconds since 1970-01-01T00:00.
     static func timestamp(_ text: Substring) -> Int64? {
+        canonicalTimestamp(text, zoned: false) ?? generalTimestamp(text)
+    }
+
+    /// `timestamp` for every form (the canonical fast path agrees with it; a test checks).
+    static func generalTimestamp(_ text: Substring) -> Int64? {
         var body = text
         let isBC = stripEra(&body)
         guard let space = body.firstIndex(of: " "), let time = timeOfDay(body[body.index(after: space)...]),
@@ -77,6 +82,11 @@ enum PostgresTemporalText {
 
     /// `YYYY-MM-DD HH:MM:SS[.ffffff]±HH[:MM[:SS]][ BC]` → UTC microseconds since the epoch.
     static func timestampWithZone(_ text: Substring) -> Int64? {
+        canonicalTimestamp(text, zoned: true) ?? generalTimestampWithZone(text)
+    }
+
+    /// `timestampWithZone` for every form.
+    static func generalTimestampWithZone(_ text: Substring) -> Int64? {
         var body = text
         let isBC = stripEra(&body)
         guard let space = body.firstIndex(of: " ") else { return nil }
@@ -93,6 +103,60 @@ enum PostgresTemporalText {
             let time = timeOfDay(text[..<signIndex])
         else { return nil }
         return (time, offset)
+    }
+
+    /// The form PostgreSQL writes for nearly every value — `YYYY-MM-DD HH:MM:SS[.f…]` with a
+    /// four-digit AD year, plus `±HH[:MM[:SS]]` when `zoned` — read byte by byte. `nil` for any
+    /// other text (longer years, ` BC`, `infinity`, invalid fields): the general parser decides.
+    static func canonicalTimestamp(_ text: Substring, zoned: Bool) -> Int64? {
+        let parsed = text.utf8.withContiguousStorageIfAvailable { bytes -> Int64? in
+            func number(_ index: Int, _ count: Int) -> Int64? {
+                guard index + count <= bytes.count else { return nil }
+                var value: Int64 = 0
+                for byte in bytes[index..<index + count] {
+                    let digit = byte &- UInt8(ascii: "0")
+                    guard digit < 10 else { return nil }
+                    value = value * 10 + Int64(digit)
+                }
+                return value
+            }
+            guard bytes.count >= 19, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+                bytes[10] == UInt8(ascii: " "), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+                let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+                let minute = number(14, 2), let second = number(17, 2)
+            else { return nil }
+            var index = 19
+            var fraction: Int64 = 0
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                var count = 0
+                while index + 1 + count < bytes.count, (bytes[index + 1 + count] &- UInt8(ascii: "0")) < 10 { count += 1 }
+                guard (1...6).contains(count), let value = number(index + 1, count) else { return nil }
+                fraction = value * pow10(6 - count)
+                index += 1 + count
+            }
+            var offset: Int64 = 0
+            if zoned {
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-"),
+                    let hours = number(index + 1, 2)
+                else { return nil }
+                let negative = bytes[index] == UInt8(ascii: "-")
+                offset = hours * 3600
+                index += 3
+                for unit in [Int64(60), 1] where index < bytes.count && bytes[index] == UInt8(ascii: ":") {
+                    guard let value = number(index + 1, 2), value < 60 else { return nil }
+                    offset += value * unit
+                    index += 3
+                }
+                if negative { offset = -offset }
+            }
+            guard index == bytes.count, (1...12).contains(month), day >= 1, day <= daysInMonth(year, month), minute < 60,
+                second < 60
+            else { return nil }
+            let time = ((hour * 60 + minute) * 60 + second) * microsPerSecond + fraction
+            guard hour < 24 || time == microsPerDay else { return nil }
+            return epochDay(Date(year: year, month: month, day: day)) * microsPerDay + time - offset * microsPerSecond
+        }
+        return parsed ?? nil
     }
 
     // MARK: - Calendar arithmetic

@@ -17,6 +17,10 @@ extension PostgresTypeMapper {
             case .string: return .string(special.debeziumName)
             }
         }
+        if decimalHandlingMode == .precise, let scale = constrainedScale, let small = NumericText.smallDecimal(text, scale: scale)
+        {
+            return .decimal(small)
+        }
         guard let parsed = NumericText(text) else { throw ConversionFailure("not a numeric") }
         let adjusted = constrainedScale.map { parsed.rescaled(to: $0) } ?? parsed
         switch decimalHandlingMode {
