@@ -9,7 +9,9 @@ extension PostgresTypeMapper {
     /// - precise + unconstrained → `VariableScaleDecimal` with trailing zeros stripped (scale ≥ 0);
     /// - string → `BigDecimal.toString()` (which switches to `1E-7` style for tiny values);
     /// - `NaN` / `±Infinity` → precise: `null`; double: IEEE values; string: Debezium's names.
-    func numeric(_ text: String, constrainedScale: Int?, schema: Schema) throws(ConversionFailure) -> ConnectValue {
+    func numeric(_ text: String, constrainedScale: Int?, schema: @autoclosure () -> Schema) throws(ConversionFailure)
+        -> ConnectValue
+    {
         if let special = Self.specialNumeric(text) {
             switch decimalHandlingMode {
             case .precise: return .null
@@ -32,7 +34,7 @@ extension PostgresTypeMapper {
         case .precise:
             if constrainedScale != nil { return .decimal(adjusted.connectDecimal) }
             let stripped = adjusted.strippingTrailingZeros().connectDecimal
-            var value = ConnectStruct(schema: schema)
+            var value = ConnectStruct(schema: schema())
             value["scale"] = .int32(stripped.scale)
             value["value"] = .bytes(stripped.unscaled)
             return .struct(value)

@@ -16,7 +16,10 @@ extension PostgresTypeMapper {
     /// Debezium's `date '-infinity'`: `LocalDate -5877611-06-22` as epoch days.
     static let negativeInfinityEpochDay: Int32 = -2_147_472_691
 
-    func convert(_ text: String, kind: PostgresColumnKind, schema: Schema) throws(ConversionFailure) -> ConnectValue {
+    /// `schema` is built only for the kinds whose value needs it (a struct or an array), not per value.
+    func convert(_ text: String, kind: PostgresColumnKind, schema: @autoclosure () -> Schema) throws(ConversionFailure)
+        -> ConnectValue
+    {
         let connect = timePrecisionMode == .connect
         switch kind {
         case .boolean:
@@ -69,7 +72,7 @@ extension PostgresTypeMapper {
             guard let interval = PostgresIntervalText(text) else { throw ConversionFailure("not an interval") }
             return .int64(interval.debeziumMicros)
         case .numeric(let precision, let scale):
-            return try numeric(text, constrainedScale: precision == nil ? nil : scale, schema: schema)
+            return try numeric(text, constrainedScale: precision == nil ? nil : scale, schema: schema())
         case .array(let element):
             let elements: [String?]
             do {
@@ -77,7 +80,7 @@ extension PostgresTypeMapper {
             } catch let error {
                 throw ConversionFailure(error.description)
             }
-            let elementSchema = schema.valueSchema ?? self.schema(for: element, optional: true)
+            let elementSchema = schema().valueSchema ?? self.schema(for: element, optional: true)
             var values: [ConnectValue] = []
             values.reserveCapacity(elements.count)
             for item in elements {

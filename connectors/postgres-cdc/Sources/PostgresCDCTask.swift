@@ -474,13 +474,24 @@ public actor PostgresCDCTask: SourceTask {
     private func row(_ tuple: PgTuple, relationId: UInt32, model: TableModel) throws -> ConnectValue {
         let resolved = try relations.resolve(tuple, relationId: relationId)
         var value = ConnectStruct(schema: model.valueSchema)
-        for column in model.columns {
-            guard let cell = resolved[column.name] else { continue }
+        let fields = model.valueSchema.fields  // one per kept column, in the same order
+        // Kept columns appear in the tuple in the same order, so the search resumes where the last
+        // one matched (one comparison per column when all are kept).
+        var next = 0
+        for (index, column) in model.columns.enumerated() {
+            let cell: PgTupleValue?
+            if let found = resolved.columns[next...].firstIndex(where: { $0.name == column.name }) {
+                cell = resolved.columns[found].value
+                next = found + 1
+            } else {
+                cell = resolved[column.name]
+            }
+            guard let cell else { continue }
             var converted = try convert(cell, column: column)
             // A key-only old tuple (REPLICA IDENTITY DEFAULT/INDEX) has no values for the other columns;
             // required ones get Debezium's fallback values so the event still fits its schema.
             if converted == .null && !column.schema.isOptional { converted = Self.fallback(for: column.schema) }
-            value[column.name] = converted
+            value[fields[index]] = converted
         }
         return .struct(value)
     }

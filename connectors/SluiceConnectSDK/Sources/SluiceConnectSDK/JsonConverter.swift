@@ -231,8 +231,7 @@ public struct JsonConverter: Converter, HeaderConverter {
             out.append(UInt8(ascii: "{"))
             for field in value.schema.fields {
                 if field.index > 0 { out.append(UInt8(ascii: ",")) }
-                JSONValue.writeString(field.name, to: &out)
-                out.append(UInt8(ascii: ":"))
+                out += value.schema.jsonFieldKeys[field.index]
                 writePayload(schema: field.schema, value: value[field], decimalNumeric: decimalNumeric, to: &out)
             }
             out.append(UInt8(ascii: "}"))

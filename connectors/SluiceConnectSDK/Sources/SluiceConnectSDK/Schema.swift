@@ -34,6 +34,8 @@ public final class Schema: Sendable, Hashable, CustomStringConvertible {
     public let fields: [Field]
     /// No two fields share a name (what lets a struct be written as JSON field by field).
     let hasUniqueFieldNames: Bool
+    /// Each field's name as a JSON object key with its colon (`"name":`), rendered once.
+    let jsonFieldKeys: [[UInt8]]
     /// Map key schema.
     public let keySchema: Schema?
     /// Map value schema or array element schema.
@@ -53,6 +55,7 @@ public final class Schema: Sendable, Hashable, CustomStringConvertible {
         self.parameters = parameters
         self.fields = fields.enumerated().map { Field(name: $0.element.0, index: $0.offset, schema: $0.element.1) }
         self.hasUniqueFieldNames = Set(fields.map(\.0)).count == fields.count
+        self.jsonFieldKeys = fields.map { JSONValue.string($0.0).jsonBytes + [UInt8(ascii: ":")] }
         self.keySchema = keySchema
         self.valueSchema = valueSchema
     }
