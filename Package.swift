@@ -43,6 +43,8 @@ let package = Package(
             name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // glibc's <malloc.h> (mallopt): part of libc, nothing to install.
+        .systemLibrary(name: "CMalloc"),
 
         .target(
             name: "SluiceSupport",
@@ -126,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceKafka", "SluicePostgres", "SluiceHTTP", "SluiceSupport", "SluiceRuntime", "SluiceREST",
+                "SluiceKafka", "SluicePostgres", "SluiceHTTP", "SluiceSupport", "SluiceRuntime", "SluiceREST", "CMalloc",
                 .product(name: "SluiceConnectSDK", package: "SluiceConnectSDK"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

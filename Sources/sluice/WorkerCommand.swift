@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMalloc
 import Foundation
 import Logging
 import Metrics
@@ -31,7 +32,7 @@ struct WorkerCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
-        Self.limitMallocArenas()
+        Self.tuneMalloc()
         let level = Logger.Level(rawValue: logLevel) ?? LogLevels.parse(logLevel) ?? .info
         // Levels can change at run time through PUT /admin/loggers/{name}.
         let levels = LogLevels(root: level)
@@ -77,16 +78,17 @@ struct WorkerCommand: AsyncParsableCommand {
 }
 
 extension WorkerCommand {
-    /// glibc gives each thread that contends for the allocator its own arena (up to 8 per core), and
-    /// a worker's many threads (librdkafka, NIO, libcurl, the concurrency pool) then hold freed
-    /// memory in a dozen arenas. Two arenas keep the worker's resident memory close to what it
-    /// uses. `MALLOC_ARENA_MAX` in the environment, when set, wins.
-    static func limitMallocArenas() {
-        guard ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil,
-            let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt")  // RTLD_DEFAULT
-        else { return }
-        // mallopt(M_ARENA_MAX, 2); malloc.h is not part of Swift's Glibc module. M_ARENA_MAX is -8.
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        _ = unsafeBitCast(symbol, to: Mallopt.self)(-8, 2)
+    /// Keeps the worker's resident memory close to what it uses; `MALLOC_ARENA_MAX` and
+    /// `MALLOC_MMAP_THRESHOLD_` in the environment, when set, win.
+    static func tuneMalloc() {
+        let environment = ProcessInfo.processInfo.environment
+        // glibc gives each thread that contends for the allocator its own arena (up to 8 per core),
+        // and a worker's many threads (librdkafka, NIO, libcurl, the concurrency pool) would hold
+        // freed memory in a dozen arenas. Two are enough: the threads mostly wait.
+        if environment["MALLOC_ARENA_MAX"] == nil { _ = mallopt(M_ARENA_MAX, 2) }
+        // Blocks of 1 MiB and more (object bodies, record batches) are mapped and unmapped on their
+        // own, so freeing one returns it to the system at once. glibc's default threshold rises
+        // after each such free, until 10 MB buffers sit in the heap and the peak RSS holds them.
+        if environment["MALLOC_MMAP_THRESHOLD_"] == nil { _ = mallopt(M_MMAP_THRESHOLD, 1 << 20) }
     }
 }
