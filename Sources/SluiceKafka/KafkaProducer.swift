@@ -37,6 +37,8 @@ public struct KafkaDeliveryReport: Sendable, Hashable {
 
 /// An asynchronous producer. Idempotence is on by default (no duplicates or reordering from
 /// retries); `send` and `send(batch:)` return once the broker has acknowledged the records.
+/// `enqueue(batch:)` returns once librdkafka holds its own copy of every record, so the caller can
+/// let go of the bytes while the acknowledgements are still on their way.
 /// A dedicated thread serves librdkafka's delivery reports; `close()` flushes.
 ///
 /// One producer serves a whole worker, so it heals itself: when a send fails with a fatal error
@@ -114,17 +116,27 @@ public final class KafkaProducer: Sendable {
     /// in input order. If any record fails, the first failure is thrown after all have settled.
     public func send(batch records: [KafkaProducerRecord]) async throws(KafkaError) -> [KafkaDeliveryReport] {
         guard !records.isEmpty else { return [] }
+        return try await enqueue(batch: records).reports()
+    }
+
+    /// Hands `records` (in order) to librdkafka, waiting while its queue is full, and returns
+    /// without waiting for the broker: `reports()` on the result does that.
+    public func enqueue(batch records: [KafkaProducerRecord]) async -> KafkaPendingDeliveries {
         let batch = DeliveryBatch(count: records.count)
         let generation = current
+        await enqueue(records, batch: batch, on: generation)
+        return KafkaPendingDeliveries(producer: self, batch: batch, generation: generation)
+    }
+
+    fileprivate func reports(of pending: KafkaPendingDeliveries) async throws(KafkaError) -> [KafkaDeliveryReport] {
         let results: [Result<KafkaDeliveryReport, KafkaError>] = await withCheckedContinuation { continuation in
-            batch.setContinuation(continuation)
-            Task { await self.enqueue(records, batch: batch, on: generation) }
+            pending.batch.setContinuation(continuation)
         }
         let fatal = results.lazy.compactMap { result -> String? in
             guard case .failure(let error) = result, error.code == .fatal else { return nil }
             return error.name ?? "fatal"
         }.first
-        if let cause = generation.fatalError ?? fatal { renew(after: generation, cause: cause) }
+        if let cause = pending.generation.fatalError ?? fatal { renew(after: pending.generation, cause: cause) }
         return try results.map { result throws(KafkaError) in try result.get() }
     }
 
@@ -287,8 +299,16 @@ final class DeliveryBatch: @unchecked Sendable {
 
     init(count: Int) { state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count)) }
 
+    /// Resumes `continuation` when the last record settles (at once if all have).
     func setContinuation(_ continuation: CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>) {
-        state.withLock { $0.continuation = continuation }
+        let settled: [Result<KafkaDeliveryReport, KafkaError>]? = state.withLock { state in
+            guard state.remaining == 0 else {
+                state.continuation = continuation
+                return nil
+            }
+            return state.results.map { $0! }
+        }
+        if let settled { continuation.resume(returning: settled) }
     }
 
     func complete(index: Int, with result: Result<KafkaDeliveryReport, KafkaError>) {
@@ -304,6 +324,17 @@ final class DeliveryBatch: @unchecked Sendable {
                 }
         if let (continuation, results) = finished { continuation.resume(returning: results) }
     }
+}
+
+/// Records of one `enqueue(batch:)`, in librdkafka's hands until the broker acknowledges them.
+public struct KafkaPendingDeliveries: Sendable {
+    fileprivate let producer: KafkaProducer
+    fileprivate let batch: DeliveryBatch
+    fileprivate let generation: ProducerGeneration
+
+    /// Waits until every record has settled. Reports come back in input order; if any record
+    /// failed, the first failure is thrown (after all have settled).
+    public func reports() async throws(KafkaError) -> [KafkaDeliveryReport] { try await producer.reports(of: self) }
 }
 
 /// One record's place in its batch; travels through librdkafka as the message opaque.

@@ -97,16 +97,19 @@ public struct SourceTaskRunner: TaskRunning {
             outgoing.append(produced)
             entries.append((record, .produced))
         }
+        let topics = Set(outgoing.map(\.topic))
         let delivered = AtomicFlag(outgoing.isEmpty)
-        let producer = self.producer
-        let delivery: Task<[KafkaDeliveryReport], any Error>? =
-            outgoing.isEmpty
-            ? nil
-            : Task {
+        // librdkafka copies each record, so the converted bytes are let go here rather than held
+        // until the broker acknowledges them.
+        let pending = outgoing.isEmpty ? nil : await producer.enqueue(batch: outgoing)
+        outgoing = []
+        let delivery: Task<[KafkaDeliveryReport], any Error>? = pending.map { pending in
+            Task {
                 defer { delivered.store(true) }
-                return try await producer.send(batch: outgoing)
+                return try await pending.reports()
             }
-        return InFlightPoll(entries: entries, topics: Set(outgoing.map(\.topic)), delivery: delivery, delivered: delivered)
+        }
+        return InFlightPoll(entries: entries, topics: topics, delivery: delivery, delivered: delivered)
     }
 
     /// Settles the oldest poll in flight. If its records did not reach Kafka, every later poll is

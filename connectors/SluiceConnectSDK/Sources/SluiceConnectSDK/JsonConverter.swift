@@ -34,11 +34,22 @@ public struct JsonConverter: Converter, HeaderConverter {
             Self.writePayload(schema: schema, value: value, decimalNumeric: decimalNumeric, to: &out)
             return out
         }
+        guard let schema else {
+            out += #"{"schema":null,"payload":"#.utf8
+            Self.writePayload(schema: nil, value: value, decimalNumeric: decimalNumeric, to: &out)
+            out.append(UInt8(ascii: "}"))
+            return out
+        }
+        // Sized from the largest record of this schema so far: the bytes live until Kafka
+        // acknowledges them, and an array grown by doubling would hold up to twice their size.
+        let (schemaBytes, sizeHint) = schemaCache.bytes(for: schema)
+        out.reserveCapacity(sizeHint)
         out += #"{"schema":"#.utf8
-        if let schema { out += schemaCache.bytes(for: schema) } else { out += "null".utf8 }
+        out += schemaBytes
         out += #","payload":"#.utf8
         Self.writePayload(schema: schema, value: value, decimalNumeric: decimalNumeric, to: &out)
         out.append(UInt8(ascii: "}"))
+        if out.count > sizeHint { schemaCache.noteSize(out.count, for: schema) }
         return out
     }
 
@@ -359,17 +370,25 @@ public struct JsonConverter: Converter, HeaderConverter {
 /// Serialized JSON schemas keyed by schema object (schemas are immutable classes). Bounded: it is
 /// cleared when it grows past a few thousand entries.
 final class SchemaBytesCache: @unchecked Sendable {
-    private var entries: [ObjectIdentifier: (schema: Schema, bytes: [UInt8])] = [:]
+    private var entries: [ObjectIdentifier: (schema: Schema, bytes: [UInt8], sizeHint: Int)] = [:]
     private let lock = NSLock()
 
-    func bytes(for schema: Schema) -> [UInt8] {
+    /// The schema's JSON and the size of the largest enveloped record written with it so far.
+    func bytes(for schema: Schema) -> (bytes: [UInt8], sizeHint: Int) {
         let key = ObjectIdentifier(schema)
         lock.lock()
         defer { lock.unlock() }
-        if let entry = entries[key], entry.schema === schema { return entry.bytes }
+        if let entry = entries[key], entry.schema === schema { return (entry.bytes, entry.sizeHint) }
         if entries.count > 4096 { entries.removeAll() }
         let bytes = JsonConverter.schemaJSON(schema).jsonBytes
-        entries[key] = (schema, bytes)
-        return bytes
+        entries[key] = (schema, bytes, 0)
+        return (bytes, 0)
+    }
+
+    func noteSize(_ size: Int, for schema: Schema) {
+        let key = ObjectIdentifier(schema)
+        lock.lock()
+        defer { lock.unlock() }
+        if let entry = entries[key], entry.schema === schema, entry.sizeHint < size { entries[key]?.sizeHint = size }
     }
 }
