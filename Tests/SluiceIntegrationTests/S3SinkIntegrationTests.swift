@@ -126,7 +126,7 @@ extension Integration {
                     + "\(missing) missing, \(repeated) repeated")
         }
 
-        @Test("when traffic stops, the open file appears after rotate.interval.ms plus a bound")
+        @Test("when traffic stops, the open file appears after rotate.interval.ms plus a bound, and is committed at once")
         func timerClosesQuietFiles() async throws {
             let topic = TestStack.unique("s3timer")
             try await produce(topic: topic, partitions: 1, count: 10, size: 100)
@@ -139,12 +139,18 @@ extension Integration {
                     "value.converter": "JsonConverter",
                     "value.converter.schemas.enable": "false",
                 ])
-            let worker = try harness.start([connector])
+            // Commits are 30 s apart while records flow; an idle consumer checks the timer and
+            // commits every 200 ms, so neither the file nor its offset waits for the interval.
+            let config = try harness.workerConfig(adding: "offset.flush.interval.ms=30000")
+            let worker = try harness.start([connector], workerConfig: config)
             let start = ContinuousClock.now
             try await TestStack.eventually(timeout: .seconds(30), "the quiet file is written") {
                 try await idsInBucket(prefix: "it/\(name)/").ids.count == 10
             }
             let elapsed = ContinuousClock.now - start
+            try await TestStack.eventually(timeout: .seconds(5), "the file's offsets are committed") {
+                harness.committedOffsetInFile(connector: name, field: "kafka_offset") == 10
+            }
             worker.signal(SIGTERM)
             #expect(await worker.wait() == 0)
             print("S3 sink timer: 10 records visible \(elapsed) after the worker started (rotate.interval.ms=2000)")

@@ -63,10 +63,14 @@ struct WorkerHarness {
     /// A worker properties file like `config/worker.properties` but with offsets in the Kafka topic
     /// `topic` (Kafka Connect's offsets format) instead of the offsets file.
     func workerConfigWithOffsetsTopic(_ topic: String) throws -> String {
+        try workerConfig(adding: "offset.storage.topic=\(topic)\noffset.storage.partitions=3")
+    }
+
+    /// A worker properties file: `config/worker.properties` with `lines` appended.
+    func workerConfig(adding lines: String) throws -> String {
         let base = try String(contentsOf: TestStack.root.appendingPathComponent("config/worker.properties"), encoding: .utf8)
-        let path = directory.appendingPathComponent("worker-offsets-topic.properties").path
-        try (base + "\noffset.storage.topic=\(topic)\noffset.storage.partitions=3\n").write(
-            toFile: path, atomically: true, encoding: .utf8)
+        let path = directory.appendingPathComponent("worker-\(UUID().uuidString.prefix(8)).properties").path
+        try (base + "\n" + lines + "\n").write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
