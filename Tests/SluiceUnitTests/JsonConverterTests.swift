@@ -94,6 +94,23 @@ struct JsonConverterTests {
         }
     }
 
+    @Test("schemaless JSON parses straight to the Connect values the JSON tree maps to")
+    func schemalessDirectParse() throws {
+        let documents = [
+            #"{"id":1,"name":"a\"b","amount":0.5,"ok":true,"none":null}"#, #"{"a":1,"b":2,"a":3}"#,
+            #"[1,-2,3.5e2,-0.0,9223372036854775807,9223372036854775808,"x",[],{}]"#,
+            #" { "nested" : { "list" : [ {"k":[null]} ] } } "#,
+            "42", #""just a string \u00e9""#, "false",
+        ]
+        for document in documents {
+            let bytes = Array(document.utf8)
+            let direct = try schemaless.toConnectData(topic: "t", bytes: bytes)
+            #expect(direct.schema == nil)
+            #expect(direct.value == JsonConverter.schemaless(try JSONValue.parse(bytes)), "\(document)")
+        }
+        #expect(throws: DataException.self) { try schemaless.toConnectData(topic: "t", bytes: Array(#"{"a":1,}"#.utf8)) }
+    }
+
     @Test("JSON strings: a special byte is found at every position of the eight-byte scan")
     func stringScanPositions() throws {
         // Bytes next to the special ones (space, ~, DEL, UTF-8 of é) must pass through unescaped.

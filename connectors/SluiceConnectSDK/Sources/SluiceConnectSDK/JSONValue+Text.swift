@@ -12,10 +12,13 @@ extension JSONValue {
     }
 
     /// Parses UTF-8 JSON bytes.
-    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue { try parseTree(bytes) }
+
+    /// Parses UTF-8 JSON bytes into any tree the parser can build.
+    static func parseTree<Tree: JSONTree>(_ bytes: [UInt8]) throws(JSONParseError) -> Tree {
         var parser = JSONParser(bytes: bytes)
         parser.skipWhitespace()
-        let value = try parser.value(depth: 0)
+        let value: Tree = try parser.value(depth: 0)
         parser.skipWhitespace()
         guard parser.index == bytes.count else { throw parser.error("unexpected trailing characters") }
         return value
@@ -134,6 +137,45 @@ enum PlainRun {
     }
 }
 
+/// What the parser builds: JSON's own tree (`JSONValue`), or Connect values directly for
+/// schemaless JSON (`ConnectValue`, as `JsonConverter.schemaless` maps them).
+protocol JSONTree {
+    static var null: Self { get }
+    static func bool(_ value: Bool) -> Self
+    static func int(_ value: Int64) -> Self
+    static func double(_ value: Double) -> Self
+    static func string(_ value: String) -> Self
+    static func array(_ values: [Self]) -> Self
+    /// An object from its members in document order: a repeated key keeps its first position and
+    /// takes its last value.
+    static func members(_ members: [(String, Self)]) -> Self
+}
+
+extension JSONValue: JSONTree {
+    static func members(_ members: [(String, JSONValue)]) -> JSONValue { .object(JSONObject(members)) }
+}
+
+extension ConnectValue: JSONTree {
+    static func bool(_ value: Bool) -> ConnectValue { .boolean(value) }
+    static func int(_ value: Int64) -> ConnectValue { .int64(value) }
+    static func double(_ value: Double) -> ConnectValue { .float64(value) }
+    static func members(_ members: [(String, ConnectValue)]) -> ConnectValue {
+        var entries: [MapEntry] = []
+        entries.reserveCapacity(members.count)
+        var keys: [String] = []
+        keys.reserveCapacity(members.count)
+        for (key, value) in members {
+            if let index = keys.firstIndex(of: key) {
+                entries[index].value = value
+            } else {
+                keys.append(key)
+                entries.append(MapEntry(.string(key), value))
+            }
+        }
+        return .map(entries)
+    }
+}
+
 private struct JSONParser {
     let bytes: [UInt8]
     var index = 0
@@ -152,7 +194,7 @@ private struct JSONParser {
         }
     }
 
-    mutating func value(depth: Int) throws(JSONParseError) -> JSONValue {
+    mutating func value<Tree: JSONTree>(depth: Int) throws(JSONParseError) -> Tree {
         guard depth < Self.maxDepth else { throw error("nesting deeper than \(Self.maxDepth)") }
         guard index < bytes.count else { throw error("unexpected end of input") }
         switch bytes[index] {
@@ -182,13 +224,13 @@ private struct JSONParser {
         index += count
     }
 
-    mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
+    mutating func object<Tree: JSONTree>(depth: Int) throws(JSONParseError) -> Tree {
         index += 1
-        var object = JSONObject()
+        var members: [(String, Tree)] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(object)
+            return .members(members)
         }
         while true {
             skipWhitespace()
@@ -198,7 +240,7 @@ private struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            object[key] = try value(depth: depth + 1)
+            members.append((key, try value(depth: depth + 1)))
             skipWhitespace()
             guard index < bytes.count else { throw error("unterminated object") }
             if bytes[index] == UInt8(ascii: ",") {
@@ -207,13 +249,13 @@ private struct JSONParser {
             }
             guard bytes[index] == UInt8(ascii: "}") else { throw error("expected ',' or '}'") }
             index += 1
-            return .object(object)
+            return .members(members)
         }
     }
 
-    mutating func array(depth: Int) throws(JSONParseError) -> JSONValue {
+    mutating func array<Tree: JSONTree>(depth: Int) throws(JSONParseError) -> Tree {
         index += 1
-        var values: [JSONValue] = []
+        var values: [Tree] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
@@ -301,7 +343,7 @@ private struct JSONParser {
         return value
     }
 
-    mutating func number() throws(JSONParseError) -> JSONValue {
+    mutating func number<Tree: JSONTree>() throws(JSONParseError) -> Tree {
         let start = index
         var isFloat = false
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }

@@ -40,8 +40,8 @@ public struct JsonConverter: Converter, HeaderConverter {
             out.append(UInt8(ascii: "}"))
             return out
         }
-        // Sized from the largest record of this schema so far: the bytes live until Kafka
-        // acknowledges them, and an array grown by doubling would hold up to twice their size.
+        // Sized from the largest record of this schema so far: an array grown by doubling would
+        // hold up to twice its bytes while the record waits for the producer.
         let (schemaBytes, sizeHint) = schemaCache.bytes(for: schema)
         out.reserveCapacity(sizeHint)
         out += #"{"schema":"#.utf8
@@ -55,14 +55,9 @@ public struct JsonConverter: Converter, HeaderConverter {
 
     public func toConnectData(topic: String, bytes: [UInt8]?) throws -> SchemaAndValue {
         guard let bytes else { return .null }
-        let json: JSONValue
-        do {
-            json = try JSONValue.parse(bytes)
-        } catch {
-            throw DataException(
-                "Converting byte[] to Kafka Connect data failed due to serialization error of topic \(topic): \(error)")
-        }
-        guard schemasEnabled else { return SchemaAndValue(schema: nil, value: Self.schemaless(json)) }
+        // Schemaless JSON goes straight to Connect values (what `schemaless` makes of the JSON tree).
+        guard schemasEnabled else { return SchemaAndValue(schema: nil, value: try Self.parse(bytes, topic: topic)) }
+        let json: JSONValue = try Self.parse(bytes, topic: topic)
         guard let object = json.objectValue, object.count == 2, let schemaJSON = object["schema"], let payload = object["payload"]
         else {
             throw DataException(
@@ -171,6 +166,15 @@ public struct JsonConverter: Converter, HeaderConverter {
             return base.with(defaultValue: .some(try value(from: defaultJSON, schema: base)))
         }
         return base
+    }
+
+    private static func parse<Tree: JSONTree>(_ bytes: [UInt8], topic: String) throws -> Tree {
+        do {
+            return try JSONValue.parseTree(bytes)
+        } catch {
+            throw DataException(
+                "Converting byte[] to Kafka Connect data failed due to serialization error of topic \(topic): \(error)")
+        }
     }
 
     // MARK: Value ⇄ JSON
