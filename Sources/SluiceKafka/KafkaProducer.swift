@@ -302,6 +302,7 @@ final class DeliveryBatch: @unchecked Sendable {
     /// Resumes `continuation` when the last record settles (at once if all have).
     func setContinuation(_ continuation: CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>) {
         let settled: [Result<KafkaDeliveryReport, KafkaError>]? = state.withLock { state in
+            precondition(state.continuation == nil, "the reports of one batch are awaited once")
             guard state.remaining == 0 else {
                 state.continuation = continuation
                 return nil

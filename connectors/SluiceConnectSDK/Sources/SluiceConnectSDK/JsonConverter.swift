@@ -40,10 +40,11 @@ public struct JsonConverter: Converter, HeaderConverter {
             out.append(UInt8(ascii: "}"))
             return out
         }
-        // Sized from the largest record of this schema so far: an array grown by doubling would
-        // hold up to twice its bytes while the record waits for the producer.
+        // Sized from the largest record of this schema so far (up to 64 KiB, so one huge record does
+        // not make every later one reserve as much): an array grown by doubling would hold up to
+        // twice its bytes while the record waits for the producer.
         let (schemaBytes, sizeHint) = schemaCache.bytes(for: schema)
-        out.reserveCapacity(sizeHint)
+        out.reserveCapacity(min(sizeHint, 64 << 10))
         out += #"{"schema":"#.utf8
         out += schemaBytes
         out += #","payload":"#.utf8
