@@ -132,8 +132,8 @@ public actor S3SinkTask: SinkTask {
         }
         file.append(line, offset: offset)
         if config.storeKeys {
-            file.keyLines +=
-                JsonConverter.payload(schema: record.keySchema, value: record.key, decimalNumeric: false).jsonBytes + [0x0A]
+            JsonConverter.writePayload(schema: record.keySchema, value: record.key, decimalNumeric: false, to: &file.keyLines)
+            file.keyLines.append(0x0A)
         }
         if config.storeHeaders { file.headerLines += Self.headersJSON(record.headers) + [0x0A] }
         batch.startOffset = batch.startOffset ?? offset
