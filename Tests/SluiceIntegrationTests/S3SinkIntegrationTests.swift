@@ -159,6 +159,30 @@ extension Integration {
             #expect(key.hasSuffix("\(topic)+0+0000000000.json"))
         }
 
+        @Test("store.kafka.keys writes each record's key, line for line, in a companion object")
+        func keysCompanion() async throws {
+            let topic = TestStack.unique("s3keys")
+            try await produce(topic: topic, partitions: 1, count: 20, size: 100)
+            let harness = try WorkerHarness()
+            let name = "\(topic)-sink"
+            let connector = try sinkConnector(
+                harness, name: name, topic: topic,
+                overrides: [
+                    "flush.size": "20", "store.kafka.keys": "true", "s3.object.tagging": "false",
+                    "value.converter": "JsonConverter", "value.converter.schemas.enable": "false",
+                ])
+            let worker = try harness.start([connector])
+            try await TestStack.eventually(timeout: .seconds(60), "the batch is written") {
+                try await idsInBucket(prefix: "it/\(name)/").ids.count == 20
+            }
+            worker.signal(SIGTERM)
+            #expect(await worker.wait() == 0)
+            let keys = try await idsInBucket(prefix: "it/\(name)/").keys
+            let companion = try #require(keys.first { $0.hasSuffix("\(topic)+0+0000000000.json.keys.json") }, "\(keys)")
+            let body = try await TestStack.s3().getObject(bucket: "sluice-data", key: companion)
+            #expect(String(decoding: body, as: UTF8.self) == (0..<20).map { "\"k\($0)\"\n" }.joined())
+        }
+
         @Test("wrong credentials fail the task at start with the S3 error, not a retry storm")
         func wrongCredentials() async throws {
             let topic = TestStack.unique("s3auth")
