@@ -233,6 +233,31 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Which of `partitions` this consumer has read to the end: `poll` has returned every record
+    /// the broker holds for them right now (position ≥ the high watermark, asked of the broker,
+    /// not taken from librdkafka's cache). Partitions with no position yet are not included. One
+    /// request per partition; the first that fails ends the round (the rest count as not read to
+    /// the end), so an unreachable broker costs one `timeout`, not one per partition.
+    public func readToEnd(_ partitions: [TopicPartition], timeout: Duration = .seconds(2)) async -> Set<TopicPartition> {
+        guard !partitions.isEmpty else { return [] }
+        let handle = self.handle
+        return await controlExecutor.run { () -> Set<TopicPartition> in
+            let list = TopicPartitionList(
+                partitions.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: 0) })
+            _ = rd_kafka_position(handle.pointer, list.pointer)
+            var done: Set<TopicPartition> = []
+            for entry in TopicPartitionList.read(list.pointer) where entry.offset >= 0 {
+                var low: Int64 = 0
+                var high: Int64 = 0
+                let error = rd_kafka_query_watermark_offsets(
+                    handle.pointer, entry.topic, entry.partition, &low, &high, Int32(clamping: timeout.milliseconds))
+                guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { break }
+                if entry.offset >= high { done.insert(entry.topicPartition) }
+            }
+            return done
+        }
+    }
+
     /// The low and high watermarks of `partition` as the broker reports them now.
     public func watermarks(_ partition: TopicPartition, timeout: Duration = .seconds(10)) async throws(KafkaError) -> (
         low: Int64, high: Int64

@@ -159,6 +159,51 @@ extension Integration {
             #expect(key.hasSuffix("\(topic)+0+0000000000.json"))
         }
 
+        @Test(
+            "a backlog whose record-time window ended long ago is written once read to the end, not a quiet interval later; a window that has not ended stays open"
+        )
+        func timerClosesBacklogReadToEnd() async throws {
+            let topic = TestStack.unique("s3backlog")
+            let admin = try await KafkaAdmin(configuration: try TestStack.kafka(), logger: logger)
+            try await admin.createTopic(.init(name: topic, partitions: 2))
+            let producer = try await KafkaProducer(configuration: try TestStack.kafka(), logger: logger)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            // Partition 0: ids 0..<10 stamped an hour ago (a backlog); partition 1: ids 10..<20 stamped now.
+            _ = try await producer.send(
+                batch: (0..<20).map { id in
+                    KafkaProducerRecord(
+                        topic: topic, partition: Int32(id / 10), key: Array("k\(id)".utf8), value: Self.line(id, size: 100),
+                        timestamp: id < 10 ? now - 3_600_000 : now)
+                })
+            try await producer.close()
+            let harness = try WorkerHarness()
+            let name = "\(topic)-sink"
+            let connector = try sinkConnector(
+                harness, name: name, topic: topic,
+                overrides: [
+                    "flush.size": "1000", "rotate.interval.ms": "600000", "s3.object.tagging": "false",
+                    "value.converter": "JsonConverter", "value.converter.schemas.enable": "false",
+                ])
+            let worker = try harness.start([connector])
+            let start = ContinuousClock.now
+            // Waiting for quiet alone would take rotate.interval.ms (10 minutes).
+            try await TestStack.eventually(timeout: .seconds(40), "the backlog's file is written") {
+                try await idsInBucket(prefix: "it/\(name)/").ids.count >= 10
+            }
+            let elapsed = ContinuousClock.now - start
+            try await TestStack.eventually(timeout: .seconds(5), "the backlog's offsets are committed") {
+                harness.committedOffsetInFile(connector: name, field: "kafka_offset") == 10
+            }
+            // Partition 1's window ends ten minutes from now: read to the end or not, it stays open.
+            try await Task.sleep(for: .seconds(3))
+            let (ids, keys) = try await idsInBucket(prefix: "it/\(name)/")
+            worker.signal(SIGTERM)
+            #expect(await worker.wait() == 0)
+            print("S3 sink timer: an hour-old backlog visible \(elapsed) after the worker started (rotate.interval.ms=600000)")
+            #expect(ids.sorted() == Array(0..<10))
+            #expect(keys.count == 1 && keys[0].hasSuffix("\(topic)+0+0000000000.json"), "\(keys)")
+        }
+
         @Test("store.kafka.keys writes each record's key, line for line, in a companion object")
         func keysCompanion() async throws {
             let topic = TestStack.unique("s3keys")

@@ -87,6 +87,27 @@ struct S3SinkUnitTests {
         #expect(throws: ConfigException.self) { try JodaPattern("YYYY/ww", key: "path.format") }
     }
 
+    @Test("the rotation timer closes an ended window on quiet, or when read to the end an interval later; never earlier")
+    func rotationTimer() {
+        let interval: Int64 = 10_000
+        let end: Int64 = 1_000_000
+        func decide(now: Int64, lastArrival: Int64) -> RotationTimer.Decision {
+            RotationTimer.decide(now: now, windowEnd: end, interval: interval, lastArrival: lastArrival)
+        }
+        // The window has not ended: nothing closes it, however quiet or old.
+        #expect(decide(now: end - 1, lastArrival: .min) == .wait)
+        #expect(decide(now: end - 1, lastArrival: 0) == .wait)
+        // Ended and quiet for a whole interval (or no record arrived at all): closed.
+        #expect(decide(now: end, lastArrival: end - interval) == .close)
+        #expect(decide(now: end + 5, lastArrival: .min) == .close)
+        // Ended, records still arriving, less than an interval past its end: wait.
+        #expect(decide(now: end + interval - 1, lastArrival: end + interval - 500) == .wait)
+        // An interval past its end: close if the partition is read to the end...
+        #expect(decide(now: end + interval, lastArrival: end + interval - 500) == .closeIfReadToEnd)
+        // ...but not while a record arrived within the last moments (still being read).
+        #expect(decide(now: end + interval, lastArrival: end + interval - 50) == .wait)
+    }
+
     @Test("gzip output is a valid gzip stream of the input")
     func gzipRoundTrip() throws {
         let stream = GzipStream()

@@ -245,4 +245,9 @@ struct RuntimeSinkTaskContext: SinkTaskContext {
     func pause(_ partitions: [TopicPartition]) { positions.request { $0.pause += partitions } }
     func resume(_ partitions: [TopicPartition]) { positions.request { $0.resume += partitions } }
     func requestCommit() { control.requestCommit() }
+    func readToEnd(_ partitions: [TopicPartition]) async -> Set<TopicPartition> {
+        guard let consumer = positions.consumer else { return [] }
+        let asked = Set(partitions)
+        return Set(await consumer.readToEnd(partitions.map(\.kafka)).map(\.connect).filter { asked.contains($0) })
+    }
 }

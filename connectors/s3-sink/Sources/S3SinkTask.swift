@@ -7,7 +7,8 @@ import SluiceSupport
 /// Writes records to S3 objects named `<topics.dir>/<encodedPartition>/<topic>+<partition>+<startOffset:010>.<ext>`.
 ///
 /// Exactly-once: rotation depends only on the records (count, record time), so a rerun after a
-/// crash rebuilds the same batches and rewrites identical keys with identical bytes. An object is
+/// crash rebuilds the same batches and rewrites identical keys with identical bytes (what the
+/// wall-clock timer may close without traffic is `RotationTimer`'s to decide). An object is
 /// visible only when complete (single PUT or completed multipart), `preCommit` returns for each
 /// partition the first offset not yet in S3, and conditional writes (`If-None-Match: *`) detect a
 /// different writer: an existing object with other content fails the task instead of being
@@ -27,10 +28,13 @@ public actor S3SinkTask: SinkTask {
     private var batches: [TopicPartition: PartitionBatch] = [:]
     /// Highest offset accepted per partition (a retried `put` skips what it already has).
     private var lastSeen: [TopicPartition: Int64] = [:]
-    /// Wall-clock time a record of the partition last arrived (the rotation timer waits for quiet).
+    /// Wall-clock time a record of the partition last arrived (`RotationTimer` waits for quiet).
     private var lastArrival: [TopicPartition: Int64] = [:]
     private var logger = Logger(label: "sluice.s3-sink")
     private var connectorName = ""
+    private var context: (any SinkTaskContext)!
+    /// Wall-clock time the timer last asked which partitions are read to the end.
+    private var lastReadToEndCheck: Int64 = 0
     private var warnedBudget = false
     /// The record being serialized (reused, so a record costs no allocation of its own).
     private var line: [UInt8] = []
@@ -40,6 +44,7 @@ public actor S3SinkTask: SinkTask {
     public func start(_ raw: [String: String], context: any SinkTaskContext) async throws {
         config = try S3SinkConfig(raw)
         connectorName = context.connectorName
+        self.context = context
         logger[metadataKey: "connector"] = "\(context.connectorName)"
         let endpoint = config.endpoint ?? URL(string: "https://s3.\(config.region).amazonaws.com")!
         client = S3Client(
@@ -188,18 +193,27 @@ public actor S3SinkTask: SinkTask {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         do {
             try await retryFailedUploads()
+            var readToEndCandidates: [TopicPartition] = []
             for (partition, batch) in batches where !batch.isEmpty {
-                // The timer closes a record-time window only once the partition has been quiet for a whole
-                // interval: then any later record has a timestamp past the window (CreateTime ≈ arrival), so a
-                // rerun that replays the records back to back cuts the batch at the same place.
-                let quiet = lastArrival[partition].map { now - $0 } ?? .max
-                let timerDue =
-                    config.rotateInterval.map { interval in
-                        quiet >= interval && (batch.baseTimestamp.map { now >= $0 + interval } ?? false)
-                    }
-                    ?? false
-                let scheduleDue = batch.scheduleDeadline.map { now >= $0 } ?? false
-                if timerDue || scheduleDue { try await write(partition) }
+                if batch.scheduleDeadline.map({ now >= $0 }) ?? false {
+                    try await write(partition)
+                    continue
+                }
+                guard let interval = config.rotateInterval, let base = batch.baseTimestamp, now >= base + interval else {
+                    continue
+                }
+                switch RotationTimer.decide(
+                    now: now, windowEnd: base + interval, interval: interval,
+                    lastArrival: lastArrival[partition] ?? .min)
+                {
+                case .close: try await write(partition)
+                case .closeIfReadToEnd: readToEndCandidates.append(partition)
+                case .wait: break
+                }
+            }
+            if !readToEndCandidates.isEmpty, now - lastReadToEndCheck >= RotationTimer.readToEndCheckInterval {
+                lastReadToEndCheck = now
+                for partition in await context.readToEnd(readToEndCandidates) { try await write(partition) }
             }
         } catch {
             throw Self.taskError(error)

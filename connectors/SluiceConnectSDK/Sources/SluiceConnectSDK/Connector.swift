@@ -109,6 +109,15 @@ public protocol SinkTaskContext: Sendable {
     func requestCommit()
     var assignment: [TopicPartition] { get }
     var errantRecordReporter: (any ErrantRecordReporter)? { get }
+    /// Which of `partitions` the task has been given every record of that the broker holds right
+    /// now (the runtime asks the broker for the high watermark). Meant for `put` and `preCommit`:
+    /// a sink can close a time window that ended long ago without waiting for more traffic.
+    /// A partition the runtime cannot vouch for is left out.
+    func readToEnd(_ partitions: [TopicPartition]) async -> Set<TopicPartition>
+}
+
+extension SinkTaskContext {
+    public func readToEnd(_ partitions: [TopicPartition]) async -> Set<TopicPartition> { [] }
 }
 
 /// Sends a record that failed to the dead-letter queue (with context headers), or fails the task,
