@@ -83,6 +83,14 @@ struct JsonConverterTests {
             (nil, .array([.null, .boolean(true), .float32(0.5), .map([])])),
             (duplicateFields, .struct(ConnectStruct(schema: duplicateFields))),
             (withDefault, .null),
+            (
+                nil,
+                .array([
+                    .int8(-128), .int16(32767), .int32(-10), .int64(.min), .int64(.max), .date(-1), .time(86_399_999),
+                    .timestamp(1_711_848_600_123), .float64(-0.0), .float64(1e16), .float64(.nan), .float64(-.infinity),
+                    .string("é\u{1}"),
+                ])
+            ),
         ]
         for decimalNumeric in [false, true] {
             for (schema, value) in cases {
@@ -92,6 +100,18 @@ struct JsonConverterTests {
                 #expect(text(written) == text(tree))
             }
         }
+    }
+
+    @Test("integers are written in decimal exactly as Swift prints them, doubles as Kafka Connect does")
+    func numberText() {
+        var integers: [Int64] = [0, 1, 9, 10, 99, 100, -1, -9, -10, 1_000_000_007, .max, .min, .max - 1, .min + 1]
+        for shift in 0..<63 { integers += [1 << shift, (1 << shift) - 1, -(1 << shift)] }
+        for value in integers { #expect(JSONValue.int(value).jsonString == String(value)) }
+        #expect(JSONValue.double(3).jsonString == "3.0")
+        #expect(JSONValue.double(-0.5).jsonString == "-0.5")
+        #expect(JSONValue.double(1e16).jsonString == "1e+16")
+        #expect(JSONValue.double(-12345678.0).jsonString == "-12345678.0")
+        #expect(JSONValue.double(.infinity).jsonString == "null")
     }
 
     @Test("schemaless JSON parses straight to the Connect values the JSON tree maps to")

@@ -329,7 +329,7 @@ public actor PostgresCDCTask: SourceTask {
         if let old = update.oldTuple, let model = models[update.relationId] {
             let oldKey = try key(of: old.tuple, relationId: update.relationId, model: model)
             let newKey = try key(of: update.newTuple, relationId: update.relationId, model: model)
-            if oldKey != .null && newKey != .null && oldKey != newKey {
+            if !oldKey.isNull && !newKey.isNull && oldKey != newKey {
                 try emit(op: "d", relationId: update.relationId, before: old.tuple, after: nil, lsn: lsn, into: &records)
                 try emit(op: "c", relationId: update.relationId, before: nil, after: update.newTuple, lsn: lsn, into: &records)
                 return
@@ -363,19 +363,22 @@ public actor PostgresCDCTask: SourceTask {
         let keyValue = try keyTuple.map { try key(of: $0, relationId: relationId, model: model) } ?? .null
         // A truncate names no row: null key, no key schema (as in Debezium). A tombstone is for log
         // compaction, which needs a key: none for a table without one.
-        let keySchema = keyValue == .null ? nil : model.keySchema
-        if keyValue == .null { emitsTombstone = false }
+        let keySchema = keyValue.isNull ? nil : model.keySchema
+        if keyValue.isNull { emitsTombstone = false }
         let timestamp = open.micros / 1000
         if emitsEvent {
-            var envelope = ConnectStruct(schema: model.envelopeSchema)
-            envelope["before"] = try before.map { try row($0, relationId: relationId, model: model) } ?? .null
-            envelope["after"] = try after.map { try row($0, relationId: relationId, model: model) } ?? .null
-            envelope["source"] = .struct(
-                sourceBlock(
-                    schema: model.schemaName, table: model.tableName, snapshot: "false", commitMicros: open.micros,
-                    txId: Int64(open.xid), lsn: lsn))
-            envelope["op"] = .string(op)
-            envelope["ts_ms"] = .int64(Int64(Date().timeIntervalSince1970 * 1000))
+            // In TableModel.envelopeSchema's field order: before, after, source, op, ts_ms, transaction.
+            var envelope = ConnectStruct(
+                schema: model.envelopeSchema,
+                values: [
+                    try before.map { try row($0, relationId: relationId, model: model) } ?? .null,
+                    try after.map { try row($0, relationId: relationId, model: model) } ?? .null,
+                    .struct(
+                        sourceBlock(
+                            schema: model.schemaName, table: model.tableName, snapshot: "false", commitMicros: open.micros,
+                            txId: Int64(open.xid), lsn: lsn)),
+                    .string(op), .int64(Int64(Date().timeIntervalSince1970 * 1000)), .null,
+                ])
             if config.provideTransactionMetadata {
                 var context: TransactionContext
                 if let existing = open.context {
@@ -490,7 +493,7 @@ public actor PostgresCDCTask: SourceTask {
             var converted = try convert(cell, column: column)
             // A key-only old tuple (REPLICA IDENTITY DEFAULT/INDEX) has no values for the other columns;
             // required ones get Debezium's fallback values so the event still fits its schema.
-            if converted == .null && !column.schema.isOptional { converted = Self.fallback(for: column.schema) }
+            if converted.isNull && !column.schema.isOptional { converted = Self.fallback(for: column.schema) }
             value[fields[index]] = converted
         }
         return .struct(value)
@@ -527,7 +530,7 @@ public actor PostgresCDCTask: SourceTask {
             guard let column = model.columns.first(where: { $0.name == name }), let cell = resolved[name] else { continue }
             key[name] = try convert(cell, column: column)
         }
-        return key.values.allSatisfy { $0 == .null } ? .null : .struct(key)
+        return key.values.allSatisfy(\.isNull) ? .null : .struct(key)
     }
 
     private func convert(_ cell: PgTupleValue, column: TableModel.Column) throws -> ConnectValue {
@@ -552,19 +555,14 @@ public actor PostgresCDCTask: SourceTask {
     private func sourceBlock(schema: String, table: String, snapshot: String, commitMicros: Int64, txId: Int64?, lsn: UInt64?)
         -> ConnectStruct
     {
-        var source = ConnectStruct(schema: DebeziumSource.schema)
-        source["version"] = .string(DebeziumSource.version)
-        source["connector"] = .string("postgresql")
-        source["name"] = .string(config.topicPrefix)
-        source["ts_ms"] = .int64(commitMicros / 1000)
-        source["ts_us"] = .int64(commitMicros)
-        source["snapshot"] = .string(snapshot)
-        source["db"] = .string(database)
-        source["schema"] = .string(schema)
-        source["table"] = .string(table)
-        source["txId"] = txId.map { .int64($0) } ?? .null
-        source["lsn"] = lsn.map { .int64(Int64(bitPattern: $0)) } ?? .null
-        return source
+        // In DebeziumSource.schema's field order.
+        ConnectStruct(
+            schema: DebeziumSource.schema,
+            values: [
+                .string(DebeziumSource.version), .string("postgresql"), .string(config.topicPrefix), .int64(commitMicros / 1000),
+                .string(snapshot), .string(database), .null, .int64(commitMicros), .string(schema), .string(table),
+                txId.map { .int64($0) } ?? .null, lsn.map { .int64(Int64(bitPattern: $0)) } ?? .null, .null,
+            ])
     }
 
     // MARK: Heartbeats

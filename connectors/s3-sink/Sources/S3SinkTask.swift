@@ -101,7 +101,7 @@ public actor S3SinkTask: SinkTask {
         let offset = record.originalKafkaOffset
         if let seen = lastSeen[partition], offset <= seen { return }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        if record.value == .null {
+        if record.value.isNull {
             switch config.nullBehavior {
             case .fail:
                 throw ConnectException(

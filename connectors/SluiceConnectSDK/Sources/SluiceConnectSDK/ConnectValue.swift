@@ -34,7 +34,10 @@ public indirect enum ConnectValue: Sendable, Hashable {
         }
     }
 
-    public var isNull: Bool { self == .null }
+    /// Whether this is `.null` (a pattern match: cheaper than `== .null`, which compares payloads' cases).
+    public var isNull: Bool {
+        if case .null = self { true } else { false }
+    }
 
     /// The struct, if this is one.
     public var structValue: ConnectStruct? { if case .struct(let value) = self { value } else { nil } }
@@ -91,6 +94,15 @@ public struct ConnectStruct: Sendable, Hashable {
         precondition(schema.type == .struct, "ConnectStruct needs a struct schema, got \(schema.type)")
         self.schema = schema
         self.values = Array(repeating: .null, count: schema.fields.count)
+    }
+
+    /// A struct from one value per field, in the schema's field order (a count that differs is a
+    /// programming error). The fast way to build a struct whose layout the caller knows.
+    public init(schema: Schema, values: [ConnectValue]) {
+        precondition(schema.type == .struct, "ConnectStruct needs a struct schema, got \(schema.type)")
+        precondition(values.count == schema.fields.count, "\(values.count) values for \(schema.fields.count) fields of \(schema)")
+        self.schema = schema
+        self.values = values
     }
 
     /// A struct from field values by name; unknown names are a programming error.
@@ -217,7 +229,7 @@ public struct DataException: Error, Sendable, CustomStringConvertible {
 extension ConnectValue {
     /// Checks that `value` fits `schema` (types, required fields, nested values).
     public static func validate(_ value: ConnectValue, against schema: Schema, path: String = "value") throws(DataException) {
-        if value == .null {
+        if value.isNull {
             guard schema.isOptional || schema.defaultValue != nil else { throw DataException("\(path) is required but null") }
             return
         }

@@ -40,18 +40,8 @@ extension JSONValue {
         switch self {
         case .null: out += "null".utf8
         case .bool(let value): out += (value ? "true" : "false").utf8
-        case .int(let value): out += String(value).utf8
-        case .double(let value):
-            if value.isFinite {
-                if value.rounded() == value && abs(value) < 1e16 {
-                    out += String(Int64(value)).utf8
-                    out += ".0".utf8
-                } else {
-                    out += "\(value)".utf8
-                }
-            } else {
-                out += "null".utf8  // JSON has no NaN/Infinity
-            }
+        case .int(let value): Self.writeInteger(value, to: &out)
+        case .double(let value): Self.writeDouble(value, to: &out)
         case .string(let value): Self.writeString(value, to: &out)
         case .array(let values):
             out.append(UInt8(ascii: "["))
@@ -74,6 +64,39 @@ extension JSONValue {
 
     /// Writes `value` as a JSON string. Runs of bytes that need no escaping are copied in one go
     /// (this is the sink's hot path: every string of every record passes here).
+    /// Writes `value` in decimal, with no intermediate string.
+    static func writeInteger(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        if magnitude < 10 {
+            out.append(UInt8(ascii: "0") &+ UInt8(magnitude))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var index = 20
+            while magnitude > 0 {
+                index -= 1
+                digits[index] = UInt8(ascii: "0") &+ UInt8(magnitude % 10)
+                magnitude /= 10
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[index...]))
+        }
+    }
+
+    /// Writes a double as Kafka Connect's JSON does: integral values with `.0`, no NaN or infinity.
+    static func writeDouble(_ value: Double, to out: inout [UInt8]) {
+        guard value.isFinite else {
+            out += "null".utf8  // JSON has no NaN/Infinity
+            return
+        }
+        if value.rounded() == value && abs(value) < 1e16 {
+            writeInteger(Int64(value), to: &out)
+            out += ".0".utf8
+        } else {
+            out += "\(value)".utf8
+        }
+    }
+
     static func writeString(_ value: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var value = value

@@ -31,7 +31,9 @@ public enum JSONValue: Sendable, Hashable {
     public var boolValue: Bool? { if case .bool(let value) = self { value } else { nil } }
     public var arrayValue: [JSONValue]? { if case .array(let value) = self { value } else { nil } }
     public var objectValue: JSONObject? { if case .object(let value) = self { value } else { nil } }
-    public var isNull: Bool { self == .null }
+    public var isNull: Bool {
+        if case .null = self { true } else { false }
+    }
 
     /// Member `key` of an object (`nil` for other values or a missing key).
     public subscript(key: String) -> JSONValue? { objectValue?[key] }

@@ -27,7 +27,7 @@ public struct JsonConverter: Converter, HeaderConverter {
     public init(configuration: [String: String]) throws { try self.init(configuration: configuration, isKey: false) }
 
     public func fromConnectData(topic: String, schema: Schema?, value: ConnectValue) throws -> [UInt8]? {
-        if schema == nil && value == .null { return nil }
+        if schema == nil && value.isNull { return nil }
         if let schema { try ConnectValue.validate(value, against: schema) }
         var out: [UInt8] = []
         guard schemasEnabled else {
@@ -182,7 +182,7 @@ public struct JsonConverter: Converter, HeaderConverter {
 
     /// The JSON payload for a value (schema-directed when there is a schema).
     public static func payload(schema: Schema?, value: ConnectValue, decimalNumeric: Bool) -> JSONValue {
-        let resolved = value == .null ? (schema?.defaultValue ?? .null) : value
+        let resolved = value.isNull ? (schema?.defaultValue ?? .null) : value
         switch resolved {
         case .null: return .null
         case .boolean(let flag): return .bool(flag)
@@ -234,8 +234,21 @@ public struct JsonConverter: Converter, HeaderConverter {
     /// Appends the JSON text of `payload(schema:value:decimalNumeric:)` to `out` without building
     /// the JSON tree for structs, string-keyed maps and arrays (the converters' and sinks' hot path).
     public static func writePayload(schema: Schema?, value: ConnectValue, decimalNumeric: Bool, to out: inout [UInt8]) {
-        let resolved = value == .null ? (schema?.defaultValue ?? .null) : value
+        let resolved = value.isNull ? (schema?.defaultValue ?? .null) : value
         switch resolved {
+        // Scalars as `payload` renders them, without the JSON value in between.
+        case .null: out += "null".utf8
+        case .boolean(let flag): out += (flag ? "true" : "false").utf8
+        case .int8(let v): JSONValue.writeInteger(Int64(v), to: &out)
+        case .int16(let v): JSONValue.writeInteger(Int64(v), to: &out)
+        case .int32(let v): JSONValue.writeInteger(Int64(v), to: &out)
+        case .int64(let v): JSONValue.writeInteger(v, to: &out)
+        case .date(let v): JSONValue.writeInteger(Int64(v), to: &out)
+        case .time(let v): JSONValue.writeInteger(Int64(v), to: &out)
+        case .timestamp(let v): JSONValue.writeInteger(v, to: &out)
+        case .float32(let v): JSONValue.writeDouble(Double(v), to: &out)
+        case .float64(let v): JSONValue.writeDouble(v, to: &out)
+        case .string(let text): JSONValue.writeString(text, to: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
