@@ -53,6 +53,10 @@ public final class KafkaProducer: Sendable {
         "linger.ms": "5",
         "compression.type": "lz4",
         "message.timeout.ms": "120000",
+        // A keyed record goes to the partition the Java client (Kafka Connect, Debezium) picks:
+        // murmur2 of the key. librdkafka's default (CRC32) would send a key that Debezium wrote to
+        // one partition to another after a switch to Sluice, breaking per-key order.
+        "partitioner": "murmur2_random",
     ]
 
     private let generation: Mutex<ProducerGeneration>

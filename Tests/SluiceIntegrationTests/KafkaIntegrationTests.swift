@@ -76,6 +76,51 @@ extension Integration {
             await fresh.close()
         }
 
+        /// Kafka's `Utils.murmur2`, as the Java producer's default partitioner uses it.
+        static func javaMurmur2(_ data: [UInt8]) -> Int32 {
+            let m: UInt32 = 0x5bd1_e995
+            var h: UInt32 = 0x9747_b28c ^ UInt32(data.count)
+            let whole = data.count / 4 * 4
+            for i in stride(from: 0, to: whole, by: 4) {
+                var k = UInt32(data[i]) | UInt32(data[i + 1]) << 8 | UInt32(data[i + 2]) << 16 | UInt32(data[i + 3]) << 24
+                k = k &* m
+                k ^= k >> 24
+                k = k &* m
+                h = h &* m
+                h ^= k
+            }
+            let rest = data.count % 4
+            if rest >= 3 { h ^= UInt32(data[whole + 2]) << 16 }
+            if rest >= 2 { h ^= UInt32(data[whole + 1]) << 8 }
+            if rest >= 1 {
+                h ^= UInt32(data[whole])
+                h = h &* m
+            }
+            h ^= h >> 13
+            h = h &* m
+            h ^= h >> 15
+            return Int32(bitPattern: h)
+        }
+
+        @Test(
+            "a keyed record goes to the partition Kafka's Java client picks (murmur2), so switching from Debezium keeps per-key order"
+        )
+        func javaCompatiblePartitioner() async throws {
+            let topic = TestStack.unique("partitioner")
+            let admin = try await KafkaAdmin(configuration: try TestStack.kafka(), logger: logger)
+            #expect(try await admin.createTopic(.init(name: topic, partitions: 7)))
+            let producer = try await KafkaProducer(configuration: try TestStack.kafka(), logger: logger)
+            let keys =
+                (0..<50).map { Array(#"{"id":\#($0 * 7919)}"#.utf8) } + [Array("a".utf8), Array("ab".utf8), Array("abc".utf8)]
+            let reports = try await producer.send(batch: keys.map { KafkaProducerRecord(topic: topic, key: $0, value: $0) })
+            try await producer.close()
+            #expect(reports.count == keys.count)
+            for (key, report) in zip(keys, reports) {
+                #expect(report.partition == (Self.javaMurmur2(key) & 0x7fff_ffff) % 7, "\(String(decoding: key, as: UTF8.self))")
+            }
+            #expect(Set(reports.map(\.partition)).count > 1, "the keys spread over partitions")
+        }
+
         @Test("admin: compacted topic config, duplicate create, cluster id")
         func admin() async throws {
             let admin = try await KafkaAdmin(configuration: try TestStack.kafka(), logger: logger)
