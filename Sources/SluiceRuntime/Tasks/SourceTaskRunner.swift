@@ -12,8 +12,9 @@ import SluiceSupport
 /// its record, and `SourceTask.commit()` (where a CDC task confirms its slot position) runs only
 /// after the store commit returned.
 ///
-/// Polls are pipelined: while one poll's records are being acknowledged, the next poll is read
-/// and converted, up to `maxPollsInFlight` polls. Acknowledgements are settled strictly in poll
+/// Polls are pipelined: the task reads its next poll while the runner converts and sends the
+/// current one, and while one poll's records are being acknowledged the next is converted, up to
+/// `maxPollsInFlight` polls. Acknowledgements are settled strictly in poll
 /// order, so an offset becomes committable only when every record before it is in Kafka. Before
 /// each commit every poll in flight is settled, so `commit()` — "everything returned by `poll()`
 /// is durable", Kafka Connect's contract — holds. After a failure the acknowledged offsets are
@@ -42,22 +43,30 @@ public struct SourceTaskRunner: TaskRunning {
         started()
         var pending: [JSONObject: JSONObject] = [:]
         var inFlight: [InFlightPoll] = []
+        // The next poll, read while the current one is converted and sent. It is always awaited,
+        // and its records dispatched, before a commit, a pause or the end: `commit()` never runs
+        // beside a poll, and never before the records of every poll that returned are in Kafka.
+        var prefetch: Task<[SourceRecord], any Error>? = nil
         var lastFlush = ContinuousClock.now
         var deferral = CommitDeferral(limit: config.errorsRetryTimeout)
         var failure: (any Error)? = nil
         do {
             while control.target != .stopping {
                 if control.target == .paused {
+                    try await drain(&prefetch, into: &inFlight)
                     while !inFlight.isEmpty { try await settleOldest(&inFlight, pending: &pending) }
                     try await Task.sleep(for: .milliseconds(100))
                     continue
                 }
-                let records = try await errors.retrying(.task) { try await task.poll() }
+                let records: [SourceRecord]
+                if let running = prefetch.take() { records = try await running.value } else { records = try await poll() }
+                prefetch = Task { try await poll() }
                 if !records.isEmpty { inFlight.append(try await dispatch(records)) }
                 while let oldest = inFlight.first, inFlight.count > Self.maxPollsInFlight || oldest.isDelivered {
                     try await settleOldest(&inFlight, pending: &pending)
                 }
                 if control.takeCommitRequest() || ContinuousClock.now - lastFlush >= commitInterval {
+                    try await drain(&prefetch, into: &inFlight)
                     while !inFlight.isEmpty { try await settleOldest(&inFlight, pending: &pending) }
                     // On a transient failure `pending` is kept: the next interval commits it (or newer).
                     try await deferral.commit("source offsets", task: id, logger: logger) {
@@ -66,10 +75,14 @@ public struct SourceTaskRunner: TaskRunning {
                     lastFlush = ContinuousClock.now
                 }
             }
+            try await drain(&prefetch, into: &inFlight)
             while !inFlight.isEmpty { try await settleOldest(&inFlight, pending: &pending) }
         } catch {
             failure = error
         }
+        // A poll still running finishes before anything else touches the task; its records are
+        // not sent, and `commit()` is not called after a failure.
+        _ = try? await prefetch?.value
         // Offsets of acknowledged records are committed even when the task failed after them:
         // polls still in flight are settled in order up to the first that failed.
         while !inFlight.isEmpty {
@@ -78,6 +91,17 @@ public struct SourceTaskRunner: TaskRunning {
         do { try await commitOffsets(&pending, confirmUpstream: failure == nil) } catch { failure = failure ?? error }
         try? await task.stop()
         if let failure { throw failure }
+    }
+
+    private func poll() async throws -> [SourceRecord] {
+        try await errors.retrying(.task) { try await task.poll() }
+    }
+
+    /// Waits for the poll being read ahead, if any, and starts sending its records.
+    private func drain(_ prefetch: inout Task<[SourceRecord], any Error>?, into inFlight: inout [InFlightPoll]) async throws {
+        guard let running = prefetch.take() else { return }
+        let records = try await running.value
+        if !records.isEmpty { inFlight.append(try await dispatch(records)) }
     }
 
     /// Transforms and converts one poll's records and starts sending them; nothing is settled yet.
@@ -130,8 +154,13 @@ public struct SourceTaskRunner: TaskRunning {
         var reports = (try await poll.delivery?.value ?? []).makeIterator()
         metrics.records.increment(by: poll.entries.count { $0.fate == .produced })
         for topic in poll.topics { topics.record(topic) }
-        for (record, fate) in poll.entries {
-            pending[record.sourcePartition] = record.sourceOffset
+        let entries = poll.entries
+        for (index, (record, fate)) in entries.enumerated() {
+            // Every record here is in Kafka, so a run of one source partition's records leaves its
+            // last offset pending (set once per run: hashing a partition costs more than comparing it).
+            if index + 1 == entries.count || entries[index + 1].record.sourcePartition != record.sourcePartition {
+                pending[record.sourcePartition] = record.sourceOffset
+            }
             switch fate {
             case .produced:
                 guard let report = reports.next() else { continue }
