@@ -233,26 +233,31 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
-    /// Which of `partitions` this consumer has read to the end: `poll` has returned every record
-    /// the broker holds for them right now (position ≥ the high watermark, asked of the broker,
-    /// not taken from librdkafka's cache). Partitions with no position yet are not included. One
-    /// request per partition; the first that fails ends the round (the rest count as not read to
-    /// the end), so an unreachable broker costs one `timeout`, not one per partition.
-    public func readToEnd(_ partitions: [TopicPartition], timeout: Duration = .seconds(2)) async -> Set<TopicPartition> {
-        guard !partitions.isEmpty else { return [] }
+    /// Which of `partitions` this consumer has read to the end, with the position (next offset)
+    /// there: `poll` has returned every record the broker holds for them right now. The end is
+    /// asked of the broker (with read_committed that is the last stable offset), and the high
+    /// watermark of the last fetch must not lie beyond it either, so records of an open
+    /// transaction count as unread. Partitions with no position yet are not included. One request
+    /// per partition; the first that fails ends the round (the rest count as not read to the end),
+    /// so an unreachable broker costs one `timeout`, not one per partition.
+    public func readToEnd(_ partitions: [TopicPartition], timeout: Duration = .seconds(2)) async -> [TopicPartition: Int64] {
+        guard !partitions.isEmpty else { return [:] }
         let handle = self.handle
-        return await controlExecutor.run { () -> Set<TopicPartition> in
+        return await controlExecutor.run { () -> [TopicPartition: Int64] in
             let list = TopicPartitionList(
                 partitions.map { TopicPartitionOffset(topic: $0.topic, partition: $0.partition, offset: 0) })
             _ = rd_kafka_position(handle.pointer, list.pointer)
-            var done: Set<TopicPartition> = []
+            var done: [TopicPartition: Int64] = [:]
             for entry in TopicPartitionList.read(list.pointer) where entry.offset >= 0 {
                 var low: Int64 = 0
+                var fetchedHigh: Int64 = 0
+                let cached = rd_kafka_get_watermark_offsets(handle.pointer, entry.topic, entry.partition, &low, &fetchedHigh)
+                guard cached == RD_KAFKA_RESP_ERR_NO_ERROR, fetchedHigh >= 0, entry.offset >= fetchedHigh else { continue }
                 var high: Int64 = 0
                 let error = rd_kafka_query_watermark_offsets(
                     handle.pointer, entry.topic, entry.partition, &low, &high, Int32(clamping: timeout.milliseconds))
                 guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { break }
-                if entry.offset >= high { done.insert(entry.topicPartition) }
+                if entry.offset >= high { done[entry.topicPartition] = entry.offset }
             }
             return done
         }

@@ -42,6 +42,27 @@ extension Integration {
             try await producer.close()
         }
 
+        @Test(
+            "a key written to several partitions (the partitioner changed) loads its newest offset by sequence, not the last read"
+        )
+        func newestSequenceWins() async throws {
+            let topic = TestStack.unique("connect-offsets")
+            let producer = try await KafkaProducer(configuration: try TestStack.kafka(), logger: logger)
+            _ = try await open(topic, producer: producer)  // creates the compacted topic
+            // The newest write (sequence 3) went to partition 0 first in time; older ones follow on 1 and 2.
+            for (partition, sequence) in [(Int32(0), 3), (1, 1), (2, 2)] {
+                _ = try await producer.send(batch: [
+                    KafkaProducerRecord(
+                        topic: topic, partition: partition, key: Array(#"["c",{"table":"a"}]"#.utf8),
+                        value: Array(#"{"lsn":\#(sequence)}"#.utf8),
+                        headers: [KafkaHeader(key: "sluice.sequence", value: Array(String(sequence).utf8))])
+                ])
+            }
+            let reopened = try await open(topic, producer: producer)
+            #expect(await reopened.offsets(connector: "c") == [["table": "a"]: ["lsn": 3]])
+            try await producer.close()
+        }
+
         @Test("an offsets topic that is not compacted is refused")
         func notCompacted() async throws {
             let topic = TestStack.unique("not-compacted")

@@ -49,6 +49,10 @@ public actor KafkaCheckpointStore: CheckpointStore {
         }
         let description = try await admin.describeTopic(topic)
         let records = try await Self.readToEnd(topic: topic, partitions: description.partitions, kafka: kafka, logger: logger)
+        // The sequence of the record each key's offset came from: a key's records may sit on more
+        // than one partition (the producer's partitioner changed), so the newest by sequence wins,
+        // not the last read. Records without a sequence (Kafka Connect's) count in read order.
+        var appliedSequence: [String: [JSONObject: Int64]] = [:]
         for record in records {
             guard let keyBytes = record.key, let key = try? JSONValue.parse(keyBytes), let parts = key.arrayValue,
                 parts.count == 2,
@@ -59,15 +63,21 @@ public actor KafkaCheckpointStore: CheckpointStore {
                     metadata: ["topic": "\(topic)", "offset": "\(record.offset)"])
                 continue
             }
-            if let valueBytes = record.value, let value = try? JSONValue.parse(valueBytes).objectValue {
-                offsets[connector, default: [:]][partition] = value
-            } else {
-                offsets[connector]?.removeValue(forKey: partition)
-            }
             func header(_ name: String) -> String? {
                 record.headers.last { $0.key == name }?.value.map { String(decoding: $0, as: UTF8.self) }
             }
-            if let sequence = header("sluice.sequence").flatMap({ Int64($0) }) {
+            let recordSequence = header("sluice.sequence").flatMap { Int64($0) }
+            if let recordSequence, let applied = appliedSequence[connector]?[partition], applied > recordSequence {
+                // An older write of this key, read after a newer one from another partition.
+            } else {
+                if let recordSequence { appliedSequence[connector, default: [:]][partition] = recordSequence }
+                if let valueBytes = record.value, let value = try? JSONValue.parse(valueBytes).objectValue {
+                    offsets[connector, default: [:]][partition] = value
+                } else {
+                    offsets[connector]?.removeValue(forKey: partition)
+                }
+            }
+            if let sequence = recordSequence {
                 let entry = CheckpointEntry(
                     connector: connector, partition: partition,
                     offset: record.value.flatMap { try? JSONValue.parse($0).objectValue },

@@ -245,9 +245,12 @@ struct RuntimeSinkTaskContext: SinkTaskContext {
     func pause(_ partitions: [TopicPartition]) { positions.request { $0.pause += partitions } }
     func resume(_ partitions: [TopicPartition]) { positions.request { $0.resume += partitions } }
     func requestCommit() { control.requestCommit() }
+    /// Only partitions whose every polled record has also been given to `put`: a rebalance handler
+    /// runs inside `poll`, when records already taken from the consumer may still be on their way.
     func readToEnd(_ partitions: [TopicPartition]) async -> Set<TopicPartition> {
         guard let consumer = positions.consumer else { return [] }
-        let asked = Set(partitions)
-        return Set(await consumer.readToEnd(partitions.map(\.kafka)).map(\.connect).filter { asked.contains($0) })
+        let ends = await consumer.readToEnd(partitions.map(\.kafka))
+        let put = positions.current
+        return Set(ends.compactMap { partition, position in put[partition.connect] == position ? partition.connect : nil })
     }
 }

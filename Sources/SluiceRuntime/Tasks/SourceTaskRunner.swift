@@ -60,7 +60,7 @@ public struct SourceTaskRunner: TaskRunning {
                 }
                 let records: [SourceRecord]
                 if let running = prefetch.take() { records = try await running.value } else { records = try await poll() }
-                prefetch = Task { try await poll() }
+                if control.target == .running { prefetch = Task { try await poll() } }
                 if !records.isEmpty { inFlight.append(try await dispatch(records)) }
                 while let oldest = inFlight.first, inFlight.count > Self.maxPollsInFlight || oldest.isDelivered {
                     try await settleOldest(&inFlight, pending: &pending)

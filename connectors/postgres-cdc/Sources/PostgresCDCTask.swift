@@ -35,6 +35,8 @@ public actor PostgresCDCTask: SourceTask {
     private var resumeAfter: StreamPosition?
     /// End LSN of the last transaction whose events have all been returned by `poll`.
     private var confirmable: UInt64?
+    /// The position `commit()` last confirmed to Postgres: durable in Kafka and the offset store.
+    private var confirmed: UInt64?
     private var startLSN = LSN.zero
     private var lastHeartbeat = ContinuousClock.now
     /// The last event returned by `poll` — the resume point after a reconnect.
@@ -192,6 +194,7 @@ public actor PostgresCDCTask: SourceTask {
     public func commit() async throws {
         guard let confirmable, let replication else { return }
         replication.confirm(flush: LSN(confirmable))
+        confirmed = confirmable
     }
 
     // MARK: Poll
@@ -252,7 +255,9 @@ public actor PostgresCDCTask: SourceTask {
             query = try await PostgresConnection.connect(config.connection, logger: logger)
             let connection = try await ReplicationConnection.connect(
                 config.connection, statusInterval: .seconds(10), logger: logger)
-            let confirmed = LSN(confirmable ?? startLSN.value)
+            // Only what commit() confirmed is durable: records polled since may still be on their way
+            // to Kafka (the runner reads ahead), so the slot must not move past them here.
+            let confirmed = LSN(self.confirmed ?? startLSN.value)
             if let lastEmitted { resumeAfter = lastEmitted }
             try await connection.startReplication(slot: config.slot, from: confirmed, options: replicationOptions)
             connection.confirm(flush: confirmed)

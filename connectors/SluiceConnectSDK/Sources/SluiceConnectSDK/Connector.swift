@@ -41,9 +41,12 @@ public protocol SourceTask: AnyObject, Sendable {
     func poll() async throws -> [SourceRecord]
     /// Called after offsets up to the last acknowledged records are durable in the checkpoint
     /// store — the moment to confirm the position upstream (e.g. a replication slot's flush LSN).
+    /// Never while `poll` runs, and only once every record that `poll` returned is in Kafka.
+    /// Anything the task does outside `commit` (a reconnect, say) must not confirm further.
     func commit() async throws
     /// Called for each record once Kafka acknowledged it (`metadata` nil if a transformation
-    /// dropped it).
+    /// dropped it). The runtime reads the next poll meanwhile, so this may run while `poll` is
+    /// suspended (as in Kafka Connect, where it comes from the producer's thread).
     func commitRecord(_ record: SourceRecord, metadata: RecordMetadata?) async throws
     func stop() async throws
 }

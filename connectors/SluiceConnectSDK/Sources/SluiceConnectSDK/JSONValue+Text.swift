@@ -62,8 +62,6 @@ extension JSONValue {
         }
     }
 
-    /// Writes `value` as a JSON string. Runs of bytes that need no escaping are copied in one go
-    /// (this is the sink's hot path: every string of every record passes here).
     /// Writes `value` in decimal, with no intermediate string.
     static func writeInteger(_ value: Int64, to out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
@@ -97,6 +95,8 @@ extension JSONValue {
         }
     }
 
+    /// Writes `value` as a JSON string. Runs of bytes that need no escaping are copied in one go
+    /// (this is the sink's hot path: every string of every record passes here).
     static func writeString(_ value: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var value = value
