@@ -35,6 +35,8 @@ public actor PostgresCDCTask: SourceTask {
     private var resumeAfter: StreamPosition?
     /// End LSN of the last transaction whose events have all been returned by `poll`.
     private var confirmable: UInt64?
+    /// Wall-clock milliseconds when the current batch of stream messages was read.
+    private var processedMillis: Int64 = 0
     /// The position `commit()` last confirmed to Postgres: durable in Kafka and the offset store.
     private var confirmed: UInt64?
     private var startLSN = LSN.zero
@@ -231,6 +233,8 @@ public actor PostgresCDCTask: SourceTask {
             throw RetriableException("replication stream interrupted: \(error)")
         }
         var records: [SourceRecord] = []
+        // Debezium's envelope ts_ms: when the connector processed the event (one reading per batch).
+        processedMillis = Int64(Date().timeIntervalSince1970 * 1000)
         for message in messages {
             let decoded: PgOutputMessage
             do {
@@ -382,7 +386,7 @@ public actor PostgresCDCTask: SourceTask {
                         sourceBlock(
                             schema: model.schemaName, table: model.tableName, snapshot: "false", commitMicros: open.micros,
                             txId: Int64(open.xid), lsn: lsn)),
-                    .string(op), .int64(Int64(Date().timeIntervalSince1970 * 1000)), .null,
+                    .string(op), .int64(processedMillis), .null,
                 ])
             if config.provideTransactionMetadata {
                 var context: TransactionContext
@@ -468,14 +472,17 @@ public actor PostgresCDCTask: SourceTask {
     private func offset(
         lsn: UInt64, commit: UInt64, xid: UInt32?, micros: Int64, index: Int64, context: TransactionContext?
     ) -> JSONObject {
-        var offset: JSONObject = [
-            "lsn": .int(Int64(bitPattern: lsn)), "lsn_commit": .int(Int64(bitPattern: commit)),
-            "lsn_proc": .int(Int64(bitPattern: lsn)),
+        var entries: [(key: String, value: JSONValue)] = [
+            ("lsn", .int(Int64(bitPattern: lsn))), ("lsn_commit", .int(Int64(bitPattern: commit))),
+            ("lsn_proc", .int(Int64(bitPattern: lsn))),
         ]
-        if let xid { offset["txId"] = .int(Int64(xid)) }
-        offset["ts_usec"] = .int(micros)
-        offset["events_in_lsn"] = .int(index)
-        for (key, value) in context?.offsetEntries ?? [] { offset[key] = value }
+        entries.reserveCapacity(6 + (context?.offsetEntries.count ?? 0))
+        if let xid { entries.append(("txId", .int(Int64(xid)))) }
+        entries.append(("ts_usec", .int(micros)))
+        entries.append(("events_in_lsn", .int(index)))
+        guard let context else { return JSONObject(distinctKeys: entries) }
+        var offset = JSONObject(distinctKeys: entries)
+        for (key, value) in context.offsetEntries { offset[key] = value }
         return offset
     }
 

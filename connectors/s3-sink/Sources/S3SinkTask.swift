@@ -89,18 +89,19 @@ public actor S3SinkTask: SinkTask {
     public func put(_ records: [SinkRecord]) async throws {
         do {
             try await retryFailedUploads()
-            for record in records { try await add(record) }
+            // One wall-clock reading per delivery: the records arrived together.
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            for record in records { try await add(record, now: now) }
             try await enforceBudget()
         } catch {
             throw Self.taskError(error)
         }
     }
 
-    private func add(_ record: SinkRecord) async throws {
+    private func add(_ record: SinkRecord, now: Int64) async throws {
         let partition = record.originalTopicPartition
         let offset = record.originalKafkaOffset
         if let seen = lastSeen[partition], offset <= seen { return }
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
         if record.value.isNull {
             switch config.nullBehavior {
             case .fail:

@@ -46,6 +46,12 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     public init() {}
     public init(_ entries: [(String, JSONValue)]) { for (key, value) in entries { self[key] = value } }
     public init(dictionaryLiteral elements: (String, JSONValue)...) { self.init(elements) }
+    /// An object from entries whose keys the caller knows are distinct (no lookups while
+    /// building; a repeated key is a programming error, checked in debug builds).
+    public init(distinctKeys entries: [(key: String, value: JSONValue)]) {
+        assert(Set(entries.map(\.key)).count == entries.count, "repeated key in \(entries.map(\.key))")
+        self.entries = entries
+    }
 
     public subscript(key: String) -> JSONValue? {
         get { entries.first { $0.key == key }?.value }
