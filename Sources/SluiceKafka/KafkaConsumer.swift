@@ -221,11 +221,7 @@ public final class KafkaConsumer: Sendable {
             let committedBy = Dictionary(committed.map { ($0.topicPartition, $0.offset) }) { a, _ in a }
             var lag: [TopicPartition: Int64] = [:]
             for partition in partitions {
-                var low: Int64 = 0
-                var high: Int64 = 0
-                let error = rd_kafka_query_watermark_offsets(
-                    handle.pointer, partition.topic, partition.partition, &low, &high, Int32(clamping: timeout.milliseconds))
-                guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, context: "watermarks of \(partition)") }
+                let (low, high) = try Self.queryWatermarks(handle, partition, timeout: timeout)
                 let position = positions[partition].flatMap { $0 >= 0 ? $0 : nil } ?? committedBy[partition] ?? low
                 lag[partition] = max(0, high - position)
             }
@@ -253,10 +249,7 @@ public final class KafkaConsumer: Sendable {
                 var fetchedHigh: Int64 = 0
                 let cached = rd_kafka_get_watermark_offsets(handle.pointer, entry.topic, entry.partition, &low, &fetchedHigh)
                 guard cached == RD_KAFKA_RESP_ERR_NO_ERROR, fetchedHigh >= 0, entry.offset >= fetchedHigh else { continue }
-                var high: Int64 = 0
-                let error = rd_kafka_query_watermark_offsets(
-                    handle.pointer, entry.topic, entry.partition, &low, &high, Int32(clamping: timeout.milliseconds))
-                guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { break }
+                guard let (_, high) = try? Self.queryWatermarks(handle, entry.topicPartition, timeout: timeout) else { break }
                 if entry.offset >= high { done[entry.topicPartition] = entry.offset }
             }
             return done
@@ -269,13 +262,20 @@ public final class KafkaConsumer: Sendable {
     ) {
         let handle = self.handle
         return try await controlExecutor.run { () throws(KafkaError) -> (low: Int64, high: Int64) in
-            var low: Int64 = 0
-            var high: Int64 = 0
-            let error = rd_kafka_query_watermark_offsets(
-                handle.pointer, partition.topic, partition.partition, &low, &high, Int32(clamping: timeout.milliseconds))
-            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, context: "watermarks of \(partition)") }
-            return (low, high)
+            try Self.queryWatermarks(handle, partition, timeout: timeout)
         }
+    }
+
+    /// Asks the broker for `partition`'s low and high watermarks (blocking: call on an executor).
+    private static func queryWatermarks(_ handle: KafkaHandle, _ partition: TopicPartition, timeout: Duration)
+        throws(KafkaError) -> (low: Int64, high: Int64)
+    {
+        var low: Int64 = 0
+        var high: Int64 = 0
+        let error = rd_kafka_query_watermark_offsets(
+            handle.pointer, partition.topic, partition.partition, &low, &high, Int32(clamping: timeout.milliseconds))
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, context: "watermarks of \(partition)") }
+        return (low, high)
     }
 
     /// Leaves the group (revoking partitions through the handler) and stops the consumer.

@@ -40,8 +40,12 @@ extension Integration {
             return (ids, objects.map(\.key))
         }
 
+        /// The example S3 sink on `topic`, reading schemaless JSON values, with `overrides`.
         func sinkConnector(_ harness: WorkerHarness, name: String, topic: String, overrides: [String: String]) throws -> String {
-            var settings = ["name": name, "topics": topic, "topics.dir": "it/\(name)"]
+            var settings = [
+                "name": name, "topics": topic, "topics.dir": "it/\(name)", "value.converter": "JsonConverter",
+                "value.converter.schemas.enable": "false",
+            ]
             for (key, value) in overrides { settings[key] = value }
             return try harness.connector(from: "orders-s3-sink.json", overrides: settings)
         }
@@ -69,7 +73,6 @@ extension Integration {
                 harness, name: name, topic: topic,
                 overrides: [
                     "flush.size": "60000", "s3.part.size": "5242880", "rotate.interval.ms": "30000",
-                    "value.converter": "JsonConverter", "value.converter.schemas.enable": "false",
                 ])
             let first = try harness.start([connector])
             let client = try TestStack.s3()
@@ -136,8 +139,6 @@ extension Integration {
                 harness, name: name, topic: topic,
                 overrides: [
                     "flush.size": "1000", "rotate.interval.ms": "2000", "s3.object.tagging": "true",
-                    "value.converter": "JsonConverter",
-                    "value.converter.schemas.enable": "false",
                 ])
             // Commits are 30 s apart while records flow; an idle consumer checks the timer and
             // commits every 200 ms, so neither the file nor its offset waits for the interval.
@@ -182,7 +183,6 @@ extension Integration {
                 harness, name: name, topic: topic,
                 overrides: [
                     "flush.size": "1000", "rotate.interval.ms": "600000", "s3.object.tagging": "false",
-                    "value.converter": "JsonConverter", "value.converter.schemas.enable": "false",
                 ])
             let worker = try harness.start([connector])
             let start = ContinuousClock.now
@@ -214,7 +214,6 @@ extension Integration {
                 harness, name: name, topic: topic,
                 overrides: [
                     "flush.size": "20", "store.kafka.keys": "true", "s3.object.tagging": "false",
-                    "value.converter": "JsonConverter", "value.converter.schemas.enable": "false",
                 ])
             let worker = try harness.start([connector])
             try await TestStack.eventually(timeout: .seconds(60), "the batch is written") {
@@ -288,8 +287,7 @@ extension Integration {
                     "flush.size": "100000", "rotate.interval.ms": "-1", "rotate.schedule.interval.ms": "15000",
                     "partitioner.class": "io.confluent.connect.storage.partitioner.TimeBasedPartitioner",
                     "path.format": "'date'=YYYY-MM-dd/'hour'=HH", "partition.duration.ms": "3600000", "timezone": "UTC",
-                    "s3.max.buffered.bytes": "4194304", "value.converter": "JsonConverter",
-                    "value.converter.schemas.enable": "false",
+                    "s3.max.buffered.bytes": "4194304",
                 ])
             let worker = try harness.start([connector], workerConfig: workerConfig)
             try await Task.sleep(for: .seconds(1))

@@ -66,21 +66,22 @@ public actor KafkaCheckpointStore: CheckpointStore {
             func header(_ name: String) -> String? {
                 record.headers.last { $0.key == name }?.value.map { String(decoding: $0, as: UTF8.self) }
             }
-            let recordSequence = header("sluice.sequence").flatMap { Int64($0) }
-            if let recordSequence, let applied = appliedSequence[connector]?[partition], applied > recordSequence {
-                // An older write of this key, read after a newer one from another partition.
-            } else {
-                if let recordSequence { appliedSequence[connector, default: [:]][partition] = recordSequence }
-                if let valueBytes = record.value, let value = try? JSONValue.parse(valueBytes).objectValue {
-                    offsets[connector, default: [:]][partition] = value
+            let sequence = header("sluice.sequence").flatMap { Int64($0) }
+            let offset = record.value.flatMap { try? JSONValue.parse($0).objectValue }
+            // An older write of this key read after a newer one (from another partition) is not applied.
+            let superseded = sequence.map { (appliedSequence[connector]?[partition] ?? .min) > $0 } ?? false
+            if !superseded {
+                if let sequence { appliedSequence[connector, default: [:]][partition] = sequence }
+                if let offset {
+                    offsets[connector, default: [:]][partition] = offset
                 } else {
                     offsets[connector]?.removeValue(forKey: partition)
                 }
             }
-            if let sequence = recordSequence {
+            if let sequence {
                 let entry = CheckpointEntry(
                     connector: connector, partition: partition,
-                    offset: record.value.flatMap { try? JSONValue.parse($0).objectValue },
+                    offset: offset,
                     workerID: header("sluice.worker") ?? "",
                     taskID: header("sluice.task").flatMap { Int($0) }, sequence: sequence,
                     time: header("sluice.time").flatMap { Int64($0) } ?? 0, location: header("sluice.location") ?? location.name,

@@ -14,10 +14,10 @@ import SluiceSupport
 ///
 /// Polls are pipelined: the task reads its next poll while the runner converts and sends the
 /// current one, and while one poll's records are being acknowledged the next is converted, up to
-/// `maxPollsInFlight` polls. Acknowledgements are settled strictly in poll
-/// order, so an offset becomes committable only when every record before it is in Kafka. Before
-/// each commit every poll in flight is settled, so `commit()` — "everything returned by `poll()`
-/// is durable", Kafka Connect's contract — holds. After a failure the acknowledged offsets are
+/// `maxPollsInFlight` polls. Acknowledgements are settled strictly in poll order, so an offset
+/// becomes committable only when every record before it is in Kafka. Before each commit every
+/// poll in flight is settled, so `commit()` — "everything returned by `poll()` is durable", Kafka
+/// Connect's contract — holds. After a failure the acknowledged offsets are
 /// still stored, but `commit()` is not called: records of the failed poll are not in Kafka.
 public struct SourceTaskRunner: TaskRunning {
     /// Polls whose records may be on their way to Kafka at once (memory: this many poll batches).
@@ -53,8 +53,7 @@ public struct SourceTaskRunner: TaskRunning {
         do {
             while control.target != .stopping {
                 if control.target == .paused {
-                    try await drain(&prefetch, into: &inFlight)
-                    while !inFlight.isEmpty { try await settleOldest(&inFlight, pending: &pending) }
+                    try await settleAll(&prefetch, &inFlight, pending: &pending)
                     try await Task.sleep(for: .milliseconds(100))
                     continue
                 }
@@ -66,8 +65,7 @@ public struct SourceTaskRunner: TaskRunning {
                     try await settleOldest(&inFlight, pending: &pending)
                 }
                 if control.takeCommitRequest() || ContinuousClock.now - lastFlush >= commitInterval {
-                    try await drain(&prefetch, into: &inFlight)
-                    while !inFlight.isEmpty { try await settleOldest(&inFlight, pending: &pending) }
+                    try await settleAll(&prefetch, &inFlight, pending: &pending)
                     // On a transient failure `pending` is kept: the next interval commits it (or newer).
                     try await deferral.commit("source offsets", task: id, logger: logger) {
                         try await commitOffsets(&pending, confirmUpstream: true)
@@ -75,8 +73,7 @@ public struct SourceTaskRunner: TaskRunning {
                     lastFlush = ContinuousClock.now
                 }
             }
-            try await drain(&prefetch, into: &inFlight)
-            while !inFlight.isEmpty { try await settleOldest(&inFlight, pending: &pending) }
+            try await settleAll(&prefetch, &inFlight, pending: &pending)
         } catch {
             failure = error
         }
@@ -97,11 +94,17 @@ public struct SourceTaskRunner: TaskRunning {
         try await errors.retrying(.task) { try await task.poll() }
     }
 
-    /// Waits for the poll being read ahead, if any, and starts sending its records.
-    private func drain(_ prefetch: inout Task<[SourceRecord], any Error>?, into inFlight: inout [InFlightPoll]) async throws {
-        guard let running = prefetch.take() else { return }
-        let records = try await running.value
-        if !records.isEmpty { inFlight.append(try await dispatch(records)) }
+    /// Sends the records of the poll being read ahead, if any, then settles every poll in flight:
+    /// afterwards everything `poll` returned is in Kafka and no poll runs.
+    private func settleAll(
+        _ prefetch: inout Task<[SourceRecord], any Error>?, _ inFlight: inout [InFlightPoll],
+        pending: inout [JSONObject: JSONObject]
+    ) async throws {
+        if let running = prefetch.take() {
+            let records = try await running.value
+            if !records.isEmpty { inFlight.append(try await dispatch(records)) }
+        }
+        while !inFlight.isEmpty { try await settleOldest(&inFlight, pending: &pending) }
     }
 
     /// Transforms and converts one poll's records and starts sending them; nothing is settled yet.

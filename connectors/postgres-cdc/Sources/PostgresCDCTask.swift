@@ -376,18 +376,13 @@ public actor PostgresCDCTask: SourceTask {
         if keyValue.isNull { emitsTombstone = false }
         let timestamp = open.micros / 1000
         if emitsEvent {
-            // In TableModel.envelopeSchema's field order: before, after, source, op, ts_ms, transaction.
-            var envelope = ConnectStruct(
-                schema: model.envelopeSchema,
-                values: [
-                    try before.map { try row($0, relationId: relationId, model: model) } ?? .null,
-                    try after.map { try row($0, relationId: relationId, model: model) } ?? .null,
-                    .struct(
-                        sourceBlock(
-                            schema: model.schemaName, table: model.tableName, snapshot: "false", commitMicros: open.micros,
-                            txId: Int64(open.xid), lsn: lsn)),
-                    .string(op), .int64(processedMillis), .null,
-                ])
+            var envelope = model.envelope(
+                before: try before.map { try row($0, relationId: relationId, model: model) } ?? .null,
+                after: try after.map { try row($0, relationId: relationId, model: model) } ?? .null,
+                source: sourceBlock(
+                    schema: model.schemaName, table: model.tableName, snapshot: "false", commitMicros: open.micros,
+                    txId: Int64(open.xid), lsn: lsn),
+                op: op, tsMillis: processedMillis)
             if config.provideTransactionMetadata {
                 var context: TransactionContext
                 if let existing = open.context {
@@ -476,14 +471,12 @@ public actor PostgresCDCTask: SourceTask {
             ("lsn", .int(Int64(bitPattern: lsn))), ("lsn_commit", .int(Int64(bitPattern: commit))),
             ("lsn_proc", .int(Int64(bitPattern: lsn))),
         ]
-        entries.reserveCapacity(6 + (context?.offsetEntries.count ?? 0))
         if let xid { entries.append(("txId", .int(Int64(xid)))) }
         entries.append(("ts_usec", .int(micros)))
         entries.append(("events_in_lsn", .int(index)))
-        guard let context else { return JSONObject(distinctKeys: entries) }
-        var offset = JSONObject(distinctKeys: entries)
-        for (key, value) in context.offsetEntries { offset[key] = value }
-        return offset
+        // The transaction's keys (`transaction_…`) never meet the ones above.
+        for (key, value) in context?.offsetEntries ?? [] { entries.append((key, value)) }
+        return JSONObject(distinctKeys: entries)
     }
 
     private func row(_ tuple: PgTuple, relationId: UInt32, model: TableModel) throws -> ConnectValue {
@@ -567,14 +560,9 @@ public actor PostgresCDCTask: SourceTask {
     private func sourceBlock(schema: String, table: String, snapshot: String, commitMicros: Int64, txId: Int64?, lsn: UInt64?)
         -> ConnectStruct
     {
-        // In DebeziumSource.schema's field order.
-        ConnectStruct(
-            schema: DebeziumSource.schema,
-            values: [
-                .string(DebeziumSource.version), .string("postgresql"), .string(config.topicPrefix), .int64(commitMicros / 1000),
-                .string(snapshot), .string(database), .null, .int64(commitMicros), .string(schema), .string(table),
-                txId.map { .int64($0) } ?? .null, lsn.map { .int64(Int64(bitPattern: $0)) } ?? .null, .null,
-            ])
+        DebeziumSource.block(
+            name: config.topicPrefix, tsMillis: commitMicros / 1000, tsMicros: commitMicros, snapshot: snapshot,
+            database: database, schema: schema, table: table, txId: txId, lsn: lsn)
     }
 
     // MARK: Heartbeats

@@ -139,21 +139,10 @@ struct Snapshotter: Sendable {
                     "last_key": .array(rowKey.map { $0.map(JSONValue.string) ?? .null }),
                     "lsn": .int(Int64(bitPattern: consistentPoint.value)), "rows": .int(Int64(rowsDone)),
                 ]
-            var source = ConnectStruct(schema: DebeziumSource.schema)
-            source["version"] = .string(DebeziumSource.version)
-            source["connector"] = .string("postgresql")
-            source["name"] = .string(prefix)
-            source["ts_ms"] = .int64(now)
-            source["snapshot"] = .string(marker)
-            source["db"] = .string(database)
-            source["schema"] = .string(table.schema)
-            source["table"] = .string(table.name)
-            source["lsn"] = .int64(Int64(bitPattern: consistentPoint.value))
-            var envelope = ConnectStruct(schema: model.envelopeSchema)
-            envelope["after"] = .struct(value)
-            envelope["source"] = .struct(source)
-            envelope["op"] = .string("r")
-            envelope["ts_ms"] = .int64(now)
+            let source = DebeziumSource.block(
+                name: prefix, tsMillis: now, tsMicros: nil, snapshot: marker, database: database, schema: table.schema,
+                table: table.name, txId: nil, lsn: consistentPoint.value)
+            let envelope = model.envelope(before: .null, after: .struct(value), source: source, op: "r", tsMillis: now)
             var key: ConnectValue = .null
             if let keySchema = model.keySchema {
                 var keyStruct = ConnectStruct(schema: keySchema)

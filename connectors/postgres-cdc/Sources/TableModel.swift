@@ -71,6 +71,15 @@ struct TableModel: Sendable {
                 ("ts_ms", .optionalInt64), ("transaction", DebeziumSource.transactionSchema),
             ])
     }
+
+    /// A Debezium envelope of this table, its values in `envelopeSchema`'s field order.
+    func envelope(
+        before: ConnectValue, after: ConnectValue, source: ConnectStruct, op: String, tsMillis: Int64,
+        transaction: ConnectValue = .null
+    ) -> ConnectStruct {
+        ConnectStruct(
+            schema: envelopeSchema, values: [before, after, .struct(source), .string(op), .int64(tsMillis), transaction])
+    }
 }
 
 /// Debezium's `source` block and transaction block schemas.
@@ -88,6 +97,20 @@ enum DebeziumSource {
             ("db", .string), ("sequence", .optionalString), ("ts_us", .optionalInt64), ("schema", .string), ("table", .string),
             ("txId", .optionalInt64), ("lsn", .optionalInt64), ("xmin", .optionalInt64),
         ])
+
+    /// A source block, its values in `schema`'s field order (`sequence` and `xmin` are not used).
+    static func block(
+        name: String, tsMillis: Int64, tsMicros: Int64?, snapshot: String, database: String, schema: String, table: String,
+        txId: Int64?, lsn: UInt64?
+    ) -> ConnectStruct {
+        ConnectStruct(
+            schema: Self.schema,
+            values: [
+                .string(version), .string("postgresql"), .string(name), .int64(tsMillis), .string(snapshot), .string(database),
+                .null, tsMicros.map { .int64($0) } ?? .null, .string(schema), .string(table), txId.map { .int64($0) } ?? .null,
+                lsn.map { .int64(Int64(bitPattern: $0)) } ?? .null, .null,
+            ])
+    }
 
     static let transactionSchema = Schema.struct(
         name: "event.block", optional: true, version: 1,

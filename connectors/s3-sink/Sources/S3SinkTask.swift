@@ -31,7 +31,6 @@ public actor S3SinkTask: SinkTask {
     /// Wall-clock time a record of the partition last arrived (`RotationTimer` waits for quiet).
     private var lastArrival: [TopicPartition: Int64] = [:]
     private var logger = Logger(label: "sluice.s3-sink")
-    private var connectorName = ""
     private var context: (any SinkTaskContext)!
     /// Wall-clock time the timer last asked which partitions are read to the end.
     private var lastReadToEndCheck: Int64 = 0
@@ -43,7 +42,6 @@ public actor S3SinkTask: SinkTask {
 
     public func start(_ raw: [String: String], context: any SinkTaskContext) async throws {
         config = try S3SinkConfig(raw)
-        connectorName = context.connectorName
         self.context = context
         logger[metadataKey: "connector"] = "\(context.connectorName)"
         let endpoint = config.endpoint ?? URL(string: "https://s3.\(config.region).amazonaws.com")!
@@ -200,9 +198,7 @@ public actor S3SinkTask: SinkTask {
                     try await write(partition)
                     continue
                 }
-                guard let interval = config.rotateInterval, let base = batch.baseTimestamp, now >= base + interval else {
-                    continue
-                }
+                guard let interval = config.rotateInterval, let base = batch.baseTimestamp else { continue }
                 switch RotationTimer.decide(
                     now: now, windowEnd: base + interval, interval: interval,
                     lastArrival: lastArrival[partition] ?? .min)
