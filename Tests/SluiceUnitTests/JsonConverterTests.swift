@@ -1,5 +1,6 @@
-import SluiceConnectSDK
 import Testing
+
+@testable import SluiceConnectSDK
 
 @Suite("JsonConverter wire format (Kafka Connect compatible)")
 struct JsonConverterTests {
@@ -129,6 +130,106 @@ struct JsonConverterTests {
             #expect(direct.value == JsonConverter.schemaless(try JSONValue.parse(bytes)), "\(document)")
         }
         #expect(throws: DataException.self) { try schemaless.toConnectData(topic: "t", bytes: Array(#"{"a":1,}"#.utf8)) }
+    }
+
+    /// A sink's JSON text for a value, or the error it got.
+    enum TextOutcome: Equatable {
+        case text([UInt8]?)
+        case failure(String)
+    }
+
+    /// What a sink writes for a schemaless value the long way: parse to Connect values, write the payload.
+    func longWay(_ bytes: [UInt8]) -> TextOutcome {
+        do {
+            let value = try schemaless.toConnectData(topic: "t", bytes: bytes).value
+            if value.isNull { return .text(nil) }
+            var out: [UInt8] = []
+            JsonConverter.writePayload(schema: nil, value: value, decimalNumeric: false, to: &out)
+            return .text(out)
+        } catch {
+            return .failure("\(error)")
+        }
+    }
+
+    func onePass(_ bytes: [UInt8]) -> TextOutcome {
+        do { return .text(try JsonConverter.schemalessText(topic: "t", bytes: bytes)) } catch { return .failure("\(error)") }
+    }
+
+    @Test("schemaless JSON text in one pass is byte for byte what parsing and writing the value gives")
+    func schemalessTextMatchesLongWay() throws {
+        let documents = [
+            #"{"id":1,"name":"a\"b","amount":0.5,"ok":true,"none":null}"#, #"{"a":1,"b":2,"a":3}"#,
+            #"[1,-2,3.5e2,-0.0,1E+2,1.50,007,-0,9223372036854775807,9223372036854775808,-9223372036854775809,"x",[],{}]"#,
+            " { \"nested\" : { \"list\" : [ {\"k\":[null]} ] } }\n\t", "42", #""just a string \u00e9""#, "false", "null",
+            " null ",
+            #"{"esc":"\/\b\f\n\r\t\u0001\u001F\u007f\"\\","pair":"\ud83d\ude00","raw":"é😀"}"#,
+            #"{"é":1,"e\u0301":2}"#, #"{"K":1,"\u212a":2}"#, #"{"a\u0062":1,"ab":2}"#, #"{"\u0061":1,"b":2}"#,
+            #"{"k":{"k":{"k":1}},"j":[{"k":1,"k":2}]}"#,
+            "{" + (0..<20).map { #""f\#($0)":\#($0)"# }.joined(separator: ",") + "}",
+            "{" + (0..<20).map { #""f\#($0 % 19)":\#($0)"# }.joined(separator: ",") + "}",
+            "\u{FEFF}{}", "{}", "[]", "[ ]", "{ }", "\"\"", "0", "-", "--1", "1.", ".5", "1e", "tru", "nul", "falsey", "[1,]",
+            #"{"a":1,}"#,
+            #"{"a" 1}"#, #"{"a":}"#, "[1 2]", "{1:2}", "\"unterminated", "\"ctrl\u{1}\"", #""\x""#, #""\ud800""#,
+            #""\ud800\u0041""#,
+            #""\u12""#, "", "   ", "[[[[]]]]", String(repeating: "[", count: 511) + String(repeating: "]", count: 511),
+            String(repeating: "[", count: 512) + String(repeating: "]", count: 512), "1 2", "{} {}",
+        ]
+        var inputs = documents.map { Array($0.utf8) }
+        inputs += [
+            [0x22, 0xC3, 0x28, 0x22], [0x22, 0xE2, 0x82, 0x22], [0x22, 0xF0, 0x9F, 0x98, 0x80, 0x22],
+            [0x22, 0xED, 0xA0, 0x80, 0x22],
+        ]
+        // Invalid UTF-8 (repaired to U+FFFD), also as two keys that become the same.
+        inputs += [[0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x2C, 0x22, 0xFE, 0x22, 0x3A, 0x32, 0x7D]]
+        // Random documents: every kind of value, whitespace, escapes, non-ASCII text, repeated keys.
+        var generator = SplitMix64(seed: 20_261_129)
+        for _ in 0..<3000 { inputs.append(Array(randomJSON(&generator, depth: 0).utf8)) }
+        for input in inputs {
+            #expect(onePass(input) == longWay(input), "\(String(decoding: input, as: UTF8.self))")
+        }
+        // The pass itself handles the common shapes (escapes and non-ASCII text included).
+        for document in [0, 2, 3, 4, 5, 6, 9, 13].map({ documents[$0] }) {
+            var compactor = SchemalessCompactor(bytes: Array(document.utf8))
+            let handled = compactor.run()
+            #expect(handled, "\(document)")
+        }
+        // Repeated keys (also as Strings compare them: é and e + U+0301, K and the Kelvin sign) and nulls: the long way.
+        for document in [1, 7, 8, 10, 11, 12].map({ documents[$0] }) {
+            var compactor = SchemalessCompactor(bytes: Array(document.utf8))
+            let handled = compactor.run()
+            #expect(!handled, "\(document)")
+        }
+    }
+
+    func randomJSON(_ random: inout SplitMix64, depth: Int) -> String {
+        func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
+        func space() -> String { pick(["", "", "", " ", "\n", "\t ", "\r\n"]) }
+        func string() -> String {
+            let pieces = [
+                "a", "Zz", "hello world ", "0123456789", "é", "ß", "😀", "\\\"", "\\\\", "\\/", "\\n", "\\u0000", "\\u00e9",
+                "\\ud83d\\ude00", "\\u212a", "K", "e\u{301}", "\u{7F}", "~", String(repeating: "x", count: 40),
+            ]
+            return "\"" + (0..<Int(random.next() % 4)).map { _ in pick(pieces) }.joined() + "\""
+        }
+        let kind = depth > 4 ? random.next() % 6 : random.next() % 9
+        switch kind {
+        case 0: return pick(["true", "false", "null"])
+        case 1, 2:
+            return pick([
+                "0", "-0", "7", "-12", "123456789012345678", "9223372036854775807", "-9223372036854775808",
+                "18446744073709551616", "0.1", "2.5e-7", "1e16", "1E+2", "3.0", "-0.0", "1.5E300", "12.50", "1e400",
+            ])
+        case 3, 4, 5: return string()
+        case 6:
+            let items = (0..<Int(random.next() % 5)).map { _ in space() + randomJSON(&random, depth: depth + 1) + space() }
+            return "[" + items.joined(separator: ",") + (items.isEmpty ? space() : "") + "]"
+        default:
+            let keys = ["a", "b", "id", "é", "e\u{301}", "K", "\\u212a", "a\\u0062", "ab", "\\n"]
+            let members = (0..<Int(random.next() % 6)).map { _ in
+                space() + "\"" + pick(keys) + "\"" + space() + ":" + space() + randomJSON(&random, depth: depth + 1) + space()
+            }
+            return "{" + members.joined(separator: ",") + (members.isEmpty ? space() : "") + "}"
+        }
     }
 
     @Test("JSON strings: a special byte is found at every position of the eight-byte scan")
@@ -261,5 +362,18 @@ struct JsonConverterTests {
         let bytes = ByteArrayConverter(configuration: [:], isKey: false)
         #expect(try bytes.fromConnectData(topic: "t", schema: .bytes, value: .bytes([9])) == [9])
         #expect(throws: DataException.self) { try bytes.fromConnectData(topic: "t", schema: .string, value: .string("x")) }
+    }
+}
+
+/// A small deterministic random generator (the same documents on every run).
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,6 @@
 /// A Kafka Connect value. Logical types have their own cases so connectors and converters never
 /// confuse a `Date` with a plain int32.
-public indirect enum ConnectValue: Sendable, Hashable {
+public enum ConnectValue: Sendable, Hashable {
     case null
     case boolean(Bool)
     case int8(Int8)

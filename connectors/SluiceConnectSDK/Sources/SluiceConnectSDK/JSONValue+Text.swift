@@ -91,7 +91,7 @@ extension JSONValue {
             writeInteger(Int64(value), to: &out)
             out += ".0".utf8
         } else {
-            out += "\(value)".utf8
+            out += value.description.utf8  // shortest round-trip text: small enough to need no allocation
         }
     }
 
@@ -141,6 +141,23 @@ enum PlainRun {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return index }
+            index += 1
+        }
+        return index
+    }
+
+    /// Like `end(in:from:)`, but a byte of a non-ASCII character ends the run too.
+    static func asciiEnd(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var index = start
+        let raw = UnsafeRawBufferPointer(bytes)
+        while index + 8 <= bytes.count {
+            let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            if hasSpecialByte(word) || word & 0x8080_8080_8080_8080 != 0 { break }
+            index += 8
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { return index }
             index += 1
         }
         return index
@@ -199,12 +216,15 @@ extension ConnectValue: JSONTree {
     }
 }
 
-private struct JSONParser {
+struct JSONParser {
     let bytes: [UInt8]
     var index = 0
     static let maxDepth = 512
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    init(bytes: [UInt8], index: Int = 0) {
+        self.bytes = bytes
+        self.index = index
+    }
 
     func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
 

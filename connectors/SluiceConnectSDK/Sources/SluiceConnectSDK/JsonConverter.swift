@@ -169,7 +169,7 @@ public struct JsonConverter: Converter, HeaderConverter {
         return base
     }
 
-    private static func parse<Tree: JSONTree>(_ bytes: [UInt8], topic: String) throws -> Tree {
+    static func parse<Tree: JSONTree>(_ bytes: [UInt8], topic: String) throws -> Tree {
         do {
             return try JSONValue.parseTree(bytes)
         } catch {
