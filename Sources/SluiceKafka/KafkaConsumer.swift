@@ -122,6 +122,8 @@ public final class KafkaConsumer: Sendable {
         return try await pollExecutor.run { () throws(KafkaError) -> [KafkaConsumerMessage] in
             var messages: [KafkaConsumerMessage] = []
             var wait = Int32(clamping: timeout.milliseconds)
+            // Messages of one topic share one name (no String per message).
+            var topic: (handle: OpaquePointer, name: String)? = nil
             while messages.count < maxMessages {
                 guard let raw = rd_kafka_consumer_poll(handle.pointer, wait) else { break }
                 defer { rd_kafka_message_destroy(raw) }
@@ -141,7 +143,10 @@ public final class KafkaConsumer: Sendable {
                     handle.context.logger.warning("consumer error", metadata: ["error": "\(error)"])
                     continue
                 }
-                messages.append(Self.convert(raw))
+                if let handle = message.rkt, topic?.handle != handle {
+                    topic = (handle, String(cString: rd_kafka_topic_name(handle)))
+                }
+                messages.append(Self.convert(raw, topic: topic?.name ?? ""))
             }
             return messages
         }
@@ -286,9 +291,8 @@ public final class KafkaConsumer: Sendable {
         (handle.context as? ConsumerContext)?.events.finish()
     }
 
-    static func convert(_ raw: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaConsumerMessage {
+    static func convert(_ raw: UnsafeMutablePointer<rd_kafka_message_t>, topic: String) -> KafkaConsumerMessage {
         let message = raw.pointee
-        let topic = message.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
         let key = message.key.map { Array(UnsafeRawBufferPointer(start: $0, count: message.key_len)) }
         let value = message.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: message.len)) }
         var headers: [KafkaHeader] = []

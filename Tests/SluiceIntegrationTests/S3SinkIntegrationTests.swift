@@ -10,11 +10,16 @@ extension Integration {
     struct S3SinkTests {
         let logger = TestStack.logger("s3-sink-test")
 
-        /// Produces `count` JSON records (~`size` bytes each) with ids 0..<count over `partitions` partitions.
-        func produce(topic: String, partitions: Int32, count: Int, size: Int) async throws {
+        /// Creates `topic` with `partitions` and returns a producer for it.
+        func producer(creating topic: String, partitions: Int32) async throws -> KafkaProducer {
             let admin = try await KafkaAdmin(configuration: try TestStack.kafka(), logger: logger)
             try await admin.createTopic(.init(name: topic, partitions: partitions))
-            let producer = try await KafkaProducer(configuration: try TestStack.kafka(), logger: logger)
+            return try await KafkaProducer(configuration: try TestStack.kafka(), logger: logger)
+        }
+
+        /// Produces `count` JSON records (~`size` bytes each) with ids 0..<count over `partitions` partitions.
+        func produce(topic: String, partitions: Int32, count: Int, size: Int) async throws {
+            let producer = try await producer(creating: topic, partitions: partitions)
             let pad = String(repeating: "x", count: max(0, size - 40))
             for start in stride(from: 0, to: count, by: 10_000) {
                 let batch = (start..<min(count, start + 10_000)).map { id in
@@ -204,6 +209,53 @@ extension Integration {
             #expect(keys.count == 1 && keys[0].hasSuffix("\(topic)+0+0000000000.json"), "\(keys)")
         }
 
+        @Test("JSON lines hold each value's compact JSON, read straight from the text or from the value a transformation changed")
+        func compactJSONLines() async throws {
+            let topic = TestStack.unique("s3json")
+            let producer = try await producer(creating: topic, partitions: 1)
+            let values: [String?] = [
+                #"{ "id" : 1, "name": "a\u00e9\"\/", "n": 1.50, "list": [ 1e2, true, null ] }"#, nil, "null",
+                #"{"id":2,"id":3}"#, "\t{\"e\u{301}\":1,\"\u{E9}\":2}\n",
+            ]
+            _ = try await producer.send(batch: values.map { KafkaProducerRecord(topic: topic, value: $0.map { Array($0.utf8) }) })
+            try await producer.close()
+            let harness = try WorkerHarness()
+            let plain = "\(topic)-plain"
+            let transformed = "\(topic)-insert"
+            let settings = ["flush.size": "3", "s3.object.tagging": "false", "behavior.on.null.values": "ignore"]
+            let connectors = [
+                try sinkConnector(harness, name: plain, topic: topic, overrides: settings),
+                try sinkConnector(
+                    harness, name: transformed, topic: topic,
+                    overrides: settings.merging([
+                        "transforms": "ins", "transforms.ins.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+                        "transforms.ins.static.field": "src", "transforms.ins.static.value": "eu",
+                    ]) { _, new in new }),
+            ]
+            let worker = try harness.start(connectors)
+            func objectText(_ name: String) async throws -> String? {
+                let client = try TestStack.s3()
+                guard let object = try await client.listAllObjects(bucket: "sluice-data", prefix: "it/\(name)/").first else {
+                    return nil
+                }
+                return String(decoding: try await client.getObject(bucket: "sluice-data", key: object.key), as: UTF8.self)
+            }
+            try await TestStack.eventually(timeout: .seconds(60), "both connectors wrote their object") {
+                let first = try await objectText(plain)
+                let second = try await objectText(transformed)
+                return first != nil && second != nil
+            }
+            worker.signal(SIGTERM)
+            #expect(await worker.wait() == 0)
+            // Whitespace goes, escapes are written as JSON needs them, numbers as Kafka Connect
+            // writes them, a repeated key (also é written two ways) keeps its first place and last value.
+            let lines = [#"{"id":1,"name":"aé\"/","n":1.5,"list":[100.0,true,null]}"#, #"{"id":3}"#, "{\"e\u{301}\":2}"]
+            #expect(try await objectText(plain) == lines.map { $0 + "\n" }.joined())
+            #expect(
+                try await objectText(transformed)
+                    == lines.map { String($0.prefix($0.count - 1)) + #","src":"eu"}"# + "\n" }.joined())
+        }
+
         @Test("store.kafka.keys writes each record's key, line for line, in a companion object")
         func keysCompanion() async throws {
             let topic = TestStack.unique("s3keys")
@@ -258,9 +310,7 @@ extension Integration {
         @Test("200 partitions × 24 hourly buckets under a 4 MiB budget: memory stays bounded and nothing is lost")
         func boundedMemory() async throws {
             let topic = TestStack.unique("s3budget")
-            let admin = try await KafkaAdmin(configuration: try TestStack.kafka(), logger: logger)
-            try await admin.createTopic(.init(name: topic, partitions: 200))
-            let producer = try await KafkaProducer(configuration: try TestStack.kafka(), logger: logger)
+            let producer = try await producer(creating: topic, partitions: 200)
             let base: Int64 = 1_735_689_600_000  // 2025-01-01T00:00Z
             let pad = String(repeating: "y", count: 450)
             let total = 48_000

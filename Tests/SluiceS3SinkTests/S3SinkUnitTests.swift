@@ -111,14 +111,49 @@ struct S3SinkUnitTests {
     @Test("gzip output is a valid gzip stream of the input")
     func gzipRoundTrip() throws {
         let stream = GzipStream()
-        var compressed = Data()
+        var output = ObjectBytes(pool: RegionPool(maxIdle: 1), expectedSize: 100)
         let input = Array((0..<5000).map { "line \($0)\n" }.joined().utf8)
-        stream.compress(Array(input[..<20000]), into: &compressed)
-        stream.compress(Array(input[20000...]), into: &compressed)
-        stream.finish(into: &compressed)
+        stream.compress(Array(input[..<20000]), into: &output)
+        stream.compress(Array(input[20000...]), into: &output)
+        stream.finish(into: &output)
+        let compressed = output.data
         #expect(Array(compressed.prefix(2)) == [0x1f, 0x8b])
         #expect(compressed.count < input.count / 4)
         #expect(try inflate(Array(compressed)) == input)
+    }
+
+    @Test("object bytes: a body handed out never changes, and memory is reused object after object")
+    func objectBytes() {
+        let pool = RegionPool(maxIdle: 2)
+        let mib = 1 << 20
+        var bytes = ObjectBytes(pool: pool, expectedSize: 2 * mib)
+        let record = [UInt8](repeating: 7, count: 1000)
+        for _ in 0..<3000 { bytes.append(record) }  // outgrows 2 MiB: moves to 4 MiB, the 2 MiB go idle
+        #expect(pool.idleBytes == 2 * mib)
+        let body = bytes.data
+        #expect(body.count == 3_000_000 && body.allSatisfy { $0 == 7 })
+        // Appending while the body is alive copies first (into a new 4 MiB): the body keeps its bytes.
+        bytes.append([1, 2, 3])
+        #expect(body.count == 3_000_000 && body.last == 7)
+        #expect(bytes.count == 3_000_003 && bytes.data.suffix(3) == Data([1, 2, 3]))
+        let regions = [body.withUnsafeBytes { $0.baseAddress }, bytes.data.withUnsafeBytes { $0.baseAddress }]
+        bytes.removeAll()  // the copy goes idle
+        #expect(pool.idleBytes == 6 * mib)
+        _ = consume body  // the pool holds two already: the body's 4 MiB replace the 2 MiB outgrown
+        #expect(pool.idleBytes == 8 * mib)
+        // The next object of that size reuses an idle 4 MiB region.
+        var next = ObjectBytes(pool: pool, expectedSize: 3_000_000)
+        next.append(record)
+        #expect(regions.contains(next.data.withUnsafeBytes { $0.baseAddress }))
+        #expect(pool.idleBytes == 4 * mib)
+        // A small object does not take a large region, and small regions are not kept.
+        var small = ObjectBytes(pool: pool, expectedSize: 4096)
+        small.append(record)
+        #expect(pool.idleBytes == 4 * mib)
+        small.removeAll()
+        #expect(pool.idleBytes == 4 * mib)
+        next.removeAll()
+        #expect(pool.idleBytes == 8 * mib)
     }
 
     @Test("multipart ETag is MD5 of the part MD5s with the part count")

@@ -83,7 +83,7 @@ public struct SinkTaskRunner: TaskRunning {
                 if !messages.isEmpty {
                     metrics.records.increment(by: messages.count)
                     for topic in Set(messages.map(\.topic)) { topics.record(topic) }
-                    let records = try await convert(messages)
+                    let records = try await convert(messages, valuesAsJSONText: positions.valuesAsJSONText)
                     if !records.isEmpty { try await errors.retrying(.put) { try await task.put(records) } }
                     for message in messages {
                         positions.consumed(
@@ -125,7 +125,12 @@ public struct SinkTaskRunner: TaskRunning {
         }
     }
 
-    private func convert(_ messages: [KafkaConsumerMessage]) async throws -> [SinkRecord] {
+    /// Kafka messages → the records `put` gets. Values go as JSON text instead where the task asked
+    /// for that (`SinkTaskContext.deliverValuesAsJSONText`) and the value converter is schemaless
+    /// `JsonConverter` with no transformation to see the value.
+    private func convert(_ messages: [KafkaConsumerMessage], valuesAsJSONText: Bool) async throws -> [SinkRecord] {
+        let asText =
+            valuesAsJSONText && transforms.isEmpty && (converters.value as? JsonConverter).map { !$0.schemasEnabled } == true
         var records: [SinkRecord] = []
         records.reserveCapacity(messages.count)
         for message in messages {
@@ -133,14 +138,20 @@ public struct SinkTaskRunner: TaskRunning {
             do {
                 let key = try converters.key.toConnectData(topic: message.topic, bytes: message.key)
                 stage = .valueConverter
-                let value = try converters.value.toConnectData(topic: message.topic, bytes: message.value)
+                var value = SchemaAndValue.null
+                var valueJSON: [UInt8]? = nil
+                if asText {
+                    valueJSON = try message.value.flatMap { try JsonConverter.schemalessText(topic: message.topic, bytes: $0) }
+                } else {
+                    value = try converters.value.toConnectData(topic: message.topic, bytes: message.value)
+                }
                 stage = .headerConverter
                 let headers = try converters.connectHeaders(topic: message.topic, message.headers)
                 stage = .transformation
                 let record = SinkRecord(
                     topic: message.topic, kafkaPartition: message.partition, kafkaOffset: message.offset, keySchema: key.schema,
-                    key: key.value,
-                    valueSchema: value.schema, value: value.value, timestamp: message.timestamp, headers: headers)
+                    key: key.value, valueSchema: value.schema, value: value.value, timestamp: message.timestamp,
+                    headers: headers, valueJSON: valueJSON)
                 if let transformed = try transforms.apply(record) { records.append(transformed) }
             } catch {
                 try await errors.handle(
@@ -190,6 +201,7 @@ final class SinkPositions: Sendable {
         var failure: (any Error)?
         var pausedByTarget = false
         var consumer: KafkaConsumer?
+        var valuesAsJSONText = false
     }
 
     private let state = Mutex(State())
@@ -204,6 +216,11 @@ final class SinkPositions: Sendable {
     }
 
     func setConsumer(_ consumer: KafkaConsumer) { state.withLock { $0.consumer = consumer } }
+    /// The task asked for values as JSON text (`SinkTaskContext.deliverValuesAsJSONText`).
+    var valuesAsJSONText: Bool {
+        get { state.withLock { $0.valuesAsJSONText } }
+        set { state.withLock { $0.valuesAsJSONText = newValue } }
+    }
     func assign(_ partitions: [TopicPartition]) { state.withLock { $0.assignment.formUnion(partitions) } }
     func revoke(_ partitions: [TopicPartition]) {
         state.withLock { state in
@@ -245,6 +262,7 @@ struct RuntimeSinkTaskContext: SinkTaskContext {
     func pause(_ partitions: [TopicPartition]) { positions.request { $0.pause += partitions } }
     func resume(_ partitions: [TopicPartition]) { positions.request { $0.resume += partitions } }
     func requestCommit() { control.requestCommit() }
+    func deliverValuesAsJSONText() { positions.valuesAsJSONText = true }
     /// Only partitions whose every polled record has also been given to `put`: a rebalance handler
     /// runs inside `poll`, when records already taken from the consumer may still be on their way.
     func readToEnd(_ partitions: [TopicPartition]) async -> Set<TopicPartition> {

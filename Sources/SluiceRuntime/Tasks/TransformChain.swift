@@ -14,6 +14,9 @@ public struct TransformChain: Sendable {
 
     public static let empty = TransformChain(stages: [])
 
+    /// No transformation (and so none that looks at a record's value).
+    public var isEmpty: Bool { stages.isEmpty }
+
     init(stages: [Stage]) { self.stages = stages }
 
     /// Builds the chain; errors name the offending key.

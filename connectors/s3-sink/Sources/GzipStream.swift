@@ -15,29 +15,28 @@ final class GzipStream {
     deinit { deflateEnd(&stream) }
 
     /// Compresses `input`, appending whatever output is ready to `output`.
-    func compress(_ input: [UInt8], into output: inout Data) { run(input, flush: Z_NO_FLUSH, into: &output) }
+    func compress(_ input: [UInt8], into output: inout ObjectBytes) { run(input, flush: Z_NO_FLUSH, into: &output) }
 
     /// Flushes the rest and writes the gzip trailer.
-    func finish(into output: inout Data) {
+    func finish(into output: inout ObjectBytes) {
         guard !finished else { return }
         finished = true
         run([], flush: Z_FINISH, into: &output)
     }
 
-    private func run(_ input: [UInt8], flush: Int32, into output: inout Data) {
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+    /// Deflates straight into the output's free space, growing it while zlib fills what it gets.
+    private func run(_ input: [UInt8], flush: Int32, into output: inout ObjectBytes) {
         input.withUnsafeBufferPointer { inputBuffer in
             // zlib's next_in is not const, but deflate only reads through it.
             stream.next_in = UnsafeMutablePointer(mutating: inputBuffer.baseAddress)
             stream.avail_in = UInt32(inputBuffer.count)
             repeat {
-                let produced: Int = chunk.withUnsafeMutableBufferPointer { chunkBuffer in
-                    stream.next_out = chunkBuffer.baseAddress
-                    stream.avail_out = UInt32(chunkBuffer.count)
+                output.append(capacity: 64 * 1024) { free in
+                    stream.next_out = free.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                    stream.avail_out = UInt32(free.count)
                     _ = deflate(&stream, flush)
-                    return chunkBuffer.count - Int(stream.avail_out)
+                    return free.count - Int(stream.avail_out)
                 }
-                output.append(contentsOf: chunk[0..<produced])
             } while stream.avail_out == 0 || (flush == Z_FINISH && stream.avail_in > 0)
             stream.next_in = nil
         }

@@ -51,6 +51,15 @@ enum PartitionerSpec: Sendable {
         return true
     }
 
+    /// Whether encoding looks at the record's value (the field partitioner, a `RecordField` time).
+    var readsValue: Bool {
+        switch self {
+        case .kafkaPartition: false
+        case .field: true
+        case .timeBased(let spec): spec.extractor == "RecordField"
+        }
+    }
+
     /// The encoded partition of `record`.
     func encode(_ record: SinkRecord, now: Int64) throws -> String {
         switch self {

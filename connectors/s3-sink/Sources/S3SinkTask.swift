@@ -37,6 +37,10 @@ public actor S3SinkTask: SinkTask {
     private var warnedBudget = false
     /// The record being serialized (reused, so a record costs no allocation of its own).
     private var line: [UInt8] = []
+    /// Memory for the objects' bytes, reused from one object to the next.
+    private let pool = RegionPool(maxIdle: 2)
+    /// Size of each partition's last object when it was cut: what its next object reserves.
+    private var objectSizes: [TopicPartition: Int] = [:]
 
     public init() {}
 
@@ -62,6 +66,8 @@ public actor S3SinkTask: SinkTask {
             throw Self.taskError(error)
         }
         try await abortOrphanedUploads()
+        // JSON lines of schemaless JSON values are the values' compact text: take it as such.
+        if config.format == .json && !config.partitioner.readsValue { context.deliverValuesAsJSONText() }
     }
 
     /// Aborts in-progress multipart uploads under `topics.dir` that this connector's naming
@@ -100,7 +106,7 @@ public actor S3SinkTask: SinkTask {
         let partition = record.originalTopicPartition
         let offset = record.originalKafkaOffset
         if let seen = lastSeen[partition], offset <= seen { return }
-        if record.value.isNull {
+        if record.valueJSON == nil && record.value.isNull {
             switch config.nullBehavior {
             case .fail:
                 throw ConnectException(
@@ -126,15 +132,16 @@ public actor S3SinkTask: SinkTask {
             try await write(partition)
             batch = PartitionBatch()
         }
-        try serialize(record, into: &line)
+        let bytes = try serialize(record)
         let encoded = try config.partitioner.encode(record, now: now)
         let file = batch.file(for: encoded) {
             OpenFile(
                 key:
                     "\(config.topicsDir)/\(encoded)/\(partition.topic)+\(partition.partition)+\(Self.padded(offset)).\(config.fileExtension)",
-                startOffset: offset, compress: config.compression == .gzip)
+                startOffset: offset, compress: config.compression == .gzip,
+                pending: ObjectBytes(pool: pool, expectedSize: objectSizes[partition].map { $0 + $0 / 8 } ?? 64 << 10))
         }
-        file.append(line, offset: offset)
+        file.append(bytes, separator: config.format == .json ? Self.newline : config.byteArraySeparator, offset: offset)
         if config.storeKeys {
             JsonConverter.writePayload(schema: record.keySchema, value: record.key, decimalNumeric: false, to: &file.keyLines)
             file.keyLines.append(0x0A)
@@ -234,6 +241,7 @@ public actor S3SinkTask: SinkTask {
             await settle(uploads.removeValue(forKey: partition) ?? [])
             if let batch = batches.removeValue(forKey: partition) { await abandon(batch) }
             lastSeen.removeValue(forKey: partition)
+            objectSizes.removeValue(forKey: partition)
         }
     }
 
@@ -269,6 +277,7 @@ public actor S3SinkTask: SinkTask {
         guard batches[partition].map({ !$0.isEmpty }) == true else { return }
         while runningUploads.count >= Self.maxUploadsInFlight, let oldest = runningUploads.first { try await finish(oldest) }
         guard let batch = batches.removeValue(forKey: partition), !batch.isEmpty else { return }
+        objectSizes[partition] = batch.files.values.map(\.pending.count).max()
         uploadSequence += 1
         let job = UploadJob(partition: partition, batch: batch, sequence: uploadSequence)
         uploads[partition, default: []].append(job)
@@ -359,8 +368,8 @@ public actor S3SinkTask: SinkTask {
         // The bytes leave memory only once the part is stored, so a failed upload can be retried.
         let part = try await client.uploadPart(
             bucket: config.bucket, key: file.key, uploadID: file.uploadID!, partNumber: file.parts.count + 1,
-            body: file.pending)
-        file.pending.removeAll(keepingCapacity: true)
+            body: file.pending.data)
+        file.pending.removeAll()
         file.parts.append(part)
     }
 
@@ -389,7 +398,7 @@ public actor S3SinkTask: SinkTask {
                 try await verifyExisting(key: file.key, expectedETag: MultipartETag.of(file.parts))
             }
         } else {
-            try await putVerified(key: file.key, body: file.pending, options: options(for: file))
+            try await putVerified(key: file.key, body: file.pending.data, options: options(for: file))
         }
         file.pending.removeAll()
     }
@@ -435,26 +444,27 @@ public actor S3SinkTask: SinkTask {
 
     // MARK: Serialization
 
-    /// Replaces `line` with the record's bytes in the object (a JSON line, or the raw bytes and
-    /// the separator).
-    private func serialize(_ record: SinkRecord, into line: inout [UInt8]) throws {
-        line.removeAll(keepingCapacity: true)
+    static let newline: [UInt8] = [0x0A]
+
+    /// The record's bytes in the object, without the separator: its JSON text, or its raw bytes.
+    private func serialize(_ record: SinkRecord) throws -> [UInt8] {
         switch config.format {
         case .json:
+            if let text = record.valueJSON { return text }
+            line.removeAll(keepingCapacity: true)
             JsonConverter.writePayload(schema: record.valueSchema, value: record.value, decimalNumeric: false, to: &line)
-            line.append(0x0A)
+            return line
         case .bytes:
             switch record.value {
-            case .bytes(let bytes): line += bytes
-            case .string(let text): line += text.utf8
-            case .null: break
+            case .bytes(let bytes): return bytes
+            case .string(let text): return Array(text.utf8)
+            case .null: return []
             default:
                 throw DataException(
                     "ByteArrayFormat needs bytes values; got \(record.valueSchema?.type.rawValue ?? "a structured value") at "
                         + "\(record.topic)/\(record.kafkaOffset). Use value.converter=org.apache.kafka.connect.converters.ByteArrayConverter or JsonFormat"
                 )
             }
-            line += config.byteArraySeparator
         }
     }
 

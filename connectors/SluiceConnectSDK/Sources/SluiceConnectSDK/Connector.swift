@@ -117,10 +117,18 @@ public protocol SinkTaskContext: Sendable {
     /// a sink can close a time window that ended long ago without waiting for more traffic.
     /// A partition the runtime cannot vouch for is left out.
     func readToEnd(_ partitions: [TopicPartition]) async -> Set<TopicPartition>
+    /// Asks for each value as its compact JSON text (`SinkRecord.valueJSON`) instead of a Connect
+    /// value, wherever the runtime can give it so: the value converter is `JsonConverter` with
+    /// `schemas.enable=false` and the connector has no transformations. The text is what
+    /// `JsonConverter.writePayload(schema: nil, value:)` writes for the value, so a task that
+    /// writes JSON lines gets the same bytes without a value being built and written again. A
+    /// JSON `null` still arrives as a tombstone. Meant to be called in `start`.
+    func deliverValuesAsJSONText()
 }
 
 extension SinkTaskContext {
     public func readToEnd(_ partitions: [TopicPartition]) async -> Set<TopicPartition> { [] }
+    public func deliverValuesAsJSONText() {}
 }
 
 /// Sends a record that failed to the dead-letter queue (with context headers), or fails the task,

@@ -97,6 +97,10 @@ public struct SinkRecord: ConnectRecord, Hashable {
     public var value: ConnectValue
     public var timestamp: Int64?
     public var headers: [ConnectHeader]
+    /// The value as compact JSON text, for a task that asked for it
+    /// (`SinkTaskContext.deliverValuesAsJSONText`) when the runtime could give it so; `value` is
+    /// then not built (`.null`, with no schema). `nil` otherwise, and for a tombstone.
+    public var valueJSON: [UInt8]?
     /// The topic/partition/offset as consumed, before any transformation renamed the topic.
     public let originalTopic: String
     public let originalKafkaPartition: Int32
@@ -104,7 +108,8 @@ public struct SinkRecord: ConnectRecord, Hashable {
 
     public init(
         topic: String, kafkaPartition: Int32, kafkaOffset: Int64, keySchema: Schema? = nil, key: ConnectValue = .null,
-        valueSchema: Schema? = nil, value: ConnectValue, timestamp: Int64? = nil, headers: [ConnectHeader] = []
+        valueSchema: Schema? = nil, value: ConnectValue, timestamp: Int64? = nil, headers: [ConnectHeader] = [],
+        valueJSON: [UInt8]? = nil
     ) {
         self.topic = topic
         self.kafkaPartition = kafkaPartition
@@ -115,6 +120,7 @@ public struct SinkRecord: ConnectRecord, Hashable {
         self.value = value
         self.timestamp = timestamp
         self.headers = headers
+        self.valueJSON = valueJSON
         self.originalTopic = topic
         self.originalKafkaPartition = kafkaPartition
         self.originalKafkaOffset = kafkaOffset
