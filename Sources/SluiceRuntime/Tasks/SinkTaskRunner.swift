@@ -82,13 +82,14 @@ public struct SinkTaskRunner: TaskRunning {
                 let messages = try await consumer.poll(maxMessages: 500, timeout: .milliseconds(200))
                 if !messages.isEmpty {
                     metrics.records.increment(by: messages.count)
-                    for topic in Set(messages.map(\.topic)) { topics.record(topic) }
+                    var topic: String? = nil
+                    for message in messages where message.topic != topic {
+                        topic = message.topic
+                        topics.record(message.topic)
+                    }
                     let records = try await convert(messages, valuesAsJSONText: positions.valuesAsJSONText)
                     if !records.isEmpty { try await errors.retrying(.put) { try await task.put(records) } }
-                    for message in messages {
-                        positions.consumed(
-                            TopicPartition(topic: message.topic, partition: message.partition), next: message.offset + 1)
-                    }
+                    positions.consumed(messages)
                 }
                 let idle = messages.isEmpty && !deferral.isFailing
                 let interval = idle ? min(commitInterval, Self.idleCommitInterval) : commitInterval
@@ -231,7 +232,21 @@ final class SinkPositions: Sendable {
             }
         }
     }
-    func consumed(_ partition: TopicPartition, next: Int64) { state.withLock { $0.current[partition] = next } }
+    /// Notes the position after `messages` (in consumption order: each partition's last one counts).
+    func consumed(_ messages: [KafkaConsumerMessage]) {
+        state.withLock { state in
+            var run: (partition: TopicPartition, next: Int64)? = nil
+            for message in messages {
+                if let current = run, current.partition.partition == message.partition, current.partition.topic == message.topic {
+                    run?.next = message.offset + 1
+                    continue
+                }
+                if let run { state.current[run.partition] = run.next }
+                run = (TopicPartition(topic: message.topic, partition: message.partition), message.offset + 1)
+            }
+            if let run { state.current[run.partition] = run.next }
+        }
+    }
     func markCommitted(_ offsets: [TopicPartition: Int64]) { state.withLock { $0.committed.merge(offsets) { _, new in new } } }
     func fail(_ error: any Error) { state.withLock { $0.failure = $0.failure ?? error } }
     func takeFailure() -> (any Error)? {

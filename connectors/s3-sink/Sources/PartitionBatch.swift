@@ -19,6 +19,14 @@ struct PartitionBatch {
     var isEmpty: Bool { count == 0 }
     var bufferedBytes: Int { files.values.reduce(0) { $0 + $1.bufferedBytes } }
 
+    /// Counts a record added to one of the files.
+    mutating func add(offset: Int64, timestamp: Int64) {
+        startOffset = startOffset ?? offset
+        lastOffset = offset
+        count += 1
+        if baseTimestamp == nil { baseTimestamp = timestamp }
+    }
+
     mutating func file(for encoded: String, make: () -> OpenFile) -> OpenFile {
         if let file = files[encoded] { return file }
         let file = make()
@@ -26,4 +34,16 @@ struct PartitionBatch {
         order.append(encoded)
         return file
     }
+}
+
+/// What an S3 sink task keeps per Kafka partition.
+final class PartitionState {
+    /// The records since the partition's last written batch.
+    var batch = PartitionBatch()
+    /// Highest offset accepted (a retried `put` skips what it already has).
+    var lastSeen: Int64?
+    /// Wall-clock time a record last arrived (`RotationTimer` waits for quiet).
+    var lastArrival: Int64 = .min
+    /// Size of the partition's last object when it was cut: what its next object reserves.
+    var objectSize: Int?
 }

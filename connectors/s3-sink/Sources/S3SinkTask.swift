@@ -25,11 +25,8 @@ public actor S3SinkTask: SinkTask {
     private var uploadSequence = 0
     private var config: S3SinkConfig!
     private var client: S3Client!
-    private var batches: [TopicPartition: PartitionBatch] = [:]
-    /// Highest offset accepted per partition (a retried `put` skips what it already has).
-    private var lastSeen: [TopicPartition: Int64] = [:]
-    /// Wall-clock time a record of the partition last arrived (`RotationTimer` waits for quiet).
-    private var lastArrival: [TopicPartition: Int64] = [:]
+    /// What the task keeps per Kafka partition: the open batch and where the partition stands.
+    private var states: [TopicPartition: PartitionState] = [:]
     private var logger = Logger(label: "sluice.s3-sink")
     private var context: (any SinkTaskContext)!
     /// Wall-clock time the timer last asked which partitions are read to the end.
@@ -39,8 +36,6 @@ public actor S3SinkTask: SinkTask {
     private var line: [UInt8] = []
     /// Memory for the objects' bytes, reused from one object to the next.
     private let pool = RegionPool(maxIdle: 2)
-    /// Size of each partition's last object when it was cut: what its next object reserves.
-    private var objectSizes: [TopicPartition: Int] = [:]
 
     public init() {}
 
@@ -95,17 +90,29 @@ public actor S3SinkTask: SinkTask {
             try await retryFailedUploads()
             // One wall-clock reading per delivery: the records arrived together.
             let now = Int64(Date().timeIntervalSince1970 * 1000)
-            for record in records { try await add(record, now: now) }
+            // Records come in runs per partition: one lookup per run.
+            var current: (partition: TopicPartition, state: PartitionState)? = nil
+            for record in records {
+                let partition = record.originalTopicPartition
+                if current?.partition != partition { current = (partition, state(of: partition)) }
+                try await add(record, partition: partition, state: current!.state, now: now)
+            }
             try await enforceBudget()
         } catch {
             throw Self.taskError(error)
         }
     }
 
-    private func add(_ record: SinkRecord, now: Int64) async throws {
-        let partition = record.originalTopicPartition
+    private func state(of partition: TopicPartition) -> PartitionState {
+        if let state = states[partition] { return state }
+        let state = PartitionState()
+        states[partition] = state
+        return state
+    }
+
+    private func add(_ record: SinkRecord, partition: TopicPartition, state: PartitionState, now: Int64) async throws {
         let offset = record.originalKafkaOffset
-        if let seen = lastSeen[partition], offset <= seen { return }
+        if let seen = state.lastSeen, offset <= seen { return }
         if record.valueJSON == nil && record.value.isNull {
             switch config.nullBehavior {
             case .fail:
@@ -113,33 +120,28 @@ public actor S3SinkTask: SinkTask {
                     "null value (tombstone) at \(record.topic)/\(partition.partition)@\(offset); set behavior.on.null.values=ignore or write"
                 )
             case .ignore:
-                lastSeen[partition] = offset
+                state.lastSeen = offset
                 return
             case .write: break
             }
         }
-        var batch = batches[partition] ?? PartitionBatch()
         // A full batch whose write failed (S3 unavailable; the runtime retries `put`) is written
         // before anything joins it, so the retry cuts exactly where the first attempt did.
-        if batch.count >= config.flushSize {
-            try await write(partition)
-            batch = PartitionBatch()
-        }
+        if state.batch.count >= config.flushSize { try await write(partition) }
         // Record-time rotation happens before the record that crosses the window.
-        if let interval = config.rotateInterval, let base = batch.baseTimestamp, let timestamp = record.timestamp,
+        if let interval = config.rotateInterval, let base = state.batch.baseTimestamp, let timestamp = record.timestamp,
             timestamp - base >= interval
         {
             try await write(partition)
-            batch = PartitionBatch()
         }
         let bytes = try serialize(record)
         let encoded = try config.partitioner.encode(record, now: now)
-        let file = batch.file(for: encoded) {
+        let file = state.batch.file(for: encoded) {
             OpenFile(
                 key:
                     "\(config.topicsDir)/\(encoded)/\(partition.topic)+\(partition.partition)+\(Self.padded(offset)).\(config.fileExtension)",
                 startOffset: offset, compress: config.compression == .gzip,
-                pending: ObjectBytes(pool: pool, expectedSize: objectSizes[partition].map { $0 + $0 / 8 } ?? 64 << 10))
+                pending: ObjectBytes(pool: pool, expectedSize: state.objectSize.map { $0 + $0 / 8 } ?? 64 << 10))
         }
         file.append(bytes, separator: config.format == .json ? Self.newline : config.byteArraySeparator, offset: offset)
         if config.storeKeys {
@@ -147,18 +149,16 @@ public actor S3SinkTask: SinkTask {
             file.keyLines.append(0x0A)
         }
         if config.storeHeaders { file.headerLines += Self.headersJSON(record.headers) + [0x0A] }
-        batch.startOffset = batch.startOffset ?? offset
-        batch.lastOffset = offset
-        batch.count += 1
-        if batch.baseTimestamp == nil { batch.baseTimestamp = record.timestamp ?? now }
-        if batch.scheduleDeadline == nil, let schedule = config.rotateScheduleInterval {
-            batch.scheduleDeadline = (now / schedule + 1) * schedule
+        state.batch.add(offset: offset, timestamp: record.timestamp ?? now)
+        if state.batch.scheduleDeadline == nil, let schedule = config.rotateScheduleInterval {
+            state.batch.scheduleDeadline = (now / schedule + 1) * schedule
         }
-        batches[partition] = batch
-        lastSeen[partition] = offset
-        lastArrival[partition] = now
+        state.lastSeen = offset
+        state.lastArrival = now
         if file.pending.count >= config.partSize { try await uploadPart(file) }
-        if batch.count >= config.flushSize || (batch.scheduleDeadline.map { now >= $0 } ?? false) { try await write(partition) }
+        if state.batch.count >= config.flushSize || (state.batch.scheduleDeadline.map { now >= $0 } ?? false) {
+            try await write(partition)
+        }
     }
 
     /// Keeps all open files within `s3.max.buffered.bytes`: the largest file uploads a part when
@@ -189,8 +189,10 @@ public actor S3SinkTask: SinkTask {
 
     private func largestFile() -> (TopicPartition, OpenFile)? {
         var best: (TopicPartition, OpenFile)?
-        for (partition, batch) in batches {
-            for file in batch.files.values where file.bufferedBytes > (best?.1.bufferedBytes ?? 0) { best = (partition, file) }
+        for (partition, state) in states {
+            for file in state.batch.files.values where file.bufferedBytes > (best?.1.bufferedBytes ?? 0) {
+                best = (partition, file)
+            }
         }
         return best
     }
@@ -200,7 +202,8 @@ public actor S3SinkTask: SinkTask {
         do {
             try await retryFailedUploads()
             var readToEndCandidates: [TopicPartition] = []
-            for (partition, batch) in batches where !batch.isEmpty {
+            for (partition, state) in states where !state.batch.isEmpty {
+                let batch = state.batch
                 if batch.scheduleDeadline.map({ now >= $0 }) ?? false {
                     try await write(partition)
                     continue
@@ -208,7 +211,7 @@ public actor S3SinkTask: SinkTask {
                 guard let interval = config.rotateInterval, let base = batch.baseTimestamp else { continue }
                 switch RotationTimer.decide(
                     now: now, windowEnd: base + interval, interval: interval,
-                    lastArrival: lastArrival[partition] ?? .min)
+                    lastArrival: state.lastArrival)
                 {
                 case .close: try await write(partition)
                 case .closeIfReadToEnd: readToEndCandidates.append(partition)
@@ -227,7 +230,7 @@ public actor S3SinkTask: SinkTask {
         for (partition, next) in currentOffsets {
             // The first offset not yet in S3: of the oldest batch still being written, else of the open batch.
             let writing = uploads[partition]?.first.map(\.startOffset)
-            let open = batches[partition].flatMap { $0.isEmpty ? nil : $0.startOffset }
+            let open = states[partition].flatMap { $0.batch.isEmpty ? nil : $0.batch.startOffset }
             safe[partition] = [writing, open, next].compactMap { $0 }.min()
         }
         return safe
@@ -239,17 +242,15 @@ public actor S3SinkTask: SinkTask {
     public func close(_ partitions: [TopicPartition]) async throws {
         for partition in partitions {
             await settle(uploads.removeValue(forKey: partition) ?? [])
-            if let batch = batches.removeValue(forKey: partition) { await abandon(batch) }
-            lastSeen.removeValue(forKey: partition)
-            objectSizes.removeValue(forKey: partition)
+            if let state = states.removeValue(forKey: partition) { await abandon(state.batch) }
         }
     }
 
     public func stop() async {
         await settle(Array(uploads.values.joined()))
         uploads.removeAll()
-        for batch in batches.values { await abandon(batch) }
-        batches.removeAll()
+        for state in states.values { await abandon(state.batch) }
+        states.removeAll()
     }
 
     /// Lets running batch writes finish; aborts the multipart uploads of those that failed.
@@ -274,10 +275,13 @@ public actor S3SinkTask: SinkTask {
     /// meanwhile start the next batch. Waits first while `maxUploadsInFlight` writes are running;
     /// if that wait fails, the batch stays open and is cut at the same place on the retry.
     private func write(_ partition: TopicPartition) async throws {
-        guard batches[partition].map({ !$0.isEmpty }) == true else { return }
+        guard states[partition].map({ !$0.batch.isEmpty }) == true else { return }
         while runningUploads.count >= Self.maxUploadsInFlight, let oldest = runningUploads.first { try await finish(oldest) }
-        guard let batch = batches.removeValue(forKey: partition), !batch.isEmpty else { return }
-        objectSizes[partition] = batch.files.values.map(\.pending.count).max()
+        // Looked up again: the partition may have been closed while this waited.
+        guard let state = states[partition], !state.batch.isEmpty else { return }
+        let batch = state.batch
+        state.batch = PartitionBatch()
+        state.objectSize = batch.files.values.map(\.pending.count).max()
         uploadSequence += 1
         let job = UploadJob(partition: partition, batch: batch, sequence: uploadSequence)
         uploads[partition, default: []].append(job)
@@ -339,7 +343,7 @@ public actor S3SinkTask: SinkTask {
 
     /// Bytes held by open batches and by batches being written.
     private var bufferedBytes: Int {
-        batches.values.reduce(0) { $0 + $1.bufferedBytes }
+        states.values.reduce(0) { $0 + $1.batch.bufferedBytes }
             + uploads.values.joined().reduce(0) { $0 + ($1.done ? 0 : $1.batch.bufferedBytes) }
     }
 
