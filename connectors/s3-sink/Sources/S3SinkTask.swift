@@ -35,7 +35,7 @@ public actor S3SinkTask: SinkTask {
     /// The record being serialized (reused, so a record costs no allocation of its own).
     private var line: [UInt8] = []
     /// Memory for the objects' bytes, reused from one object to the next.
-    private let pool = RegionPool(maxIdle: 2)
+    private let pool = RegionPool(maxIdle: 1)
 
     public init() {}
 
