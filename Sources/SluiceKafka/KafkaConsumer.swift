@@ -143,10 +143,12 @@ public final class KafkaConsumer: Sendable {
                     handle.context.logger.warning("consumer error", metadata: ["error": "\(error)"])
                     continue
                 }
-                if let handle = message.rkt, topic?.handle != handle {
-                    topic = (handle, String(cString: rd_kafka_topic_name(handle)))
+                var name = ""
+                if let handle = message.rkt {
+                    if topic?.handle != handle { topic = (handle, String(cString: rd_kafka_topic_name(handle))) }
+                    name = topic!.name
                 }
-                messages.append(Self.convert(raw, topic: topic?.name ?? ""))
+                messages.append(Self.convert(raw, topic: name))
             }
             return messages
         }

@@ -8,8 +8,13 @@ import Testing
 /// What the test sink saw, shared with the test.
 actor SinkLog {
     var values: [ConnectValue] = []
+    /// The values' JSON text, for records delivered so (`deliverValuesAsJSONText`).
+    var texts: [String?] = []
     var putCalls = 0
-    func record(_ records: [SinkRecord]) { values += records.map(\.value) }
+    func record(_ records: [SinkRecord]) {
+        values += records.map(\.value)
+        texts += records.map { $0.valueJSON.map { String(decoding: $0, as: UTF8.self) } }
+    }
     func countPut() -> Int {
         putCalls += 1
         return putCalls
@@ -17,6 +22,8 @@ actor SinkLog {
 }
 
 /// A sink whose first `failures` calls to `put` throw a `RetriableException` (a flaky store).
+/// With `json.text=true` it takes values as JSON text, and reports to the errant record reporter
+/// every record whose text contains `"bad"`.
 actor FlakySinkConnector: SinkConnector {
     static let registry = Registry()
     /// Logs per connector name, so tests can read what their sink received.
@@ -32,7 +39,9 @@ actor FlakySinkConnector: SinkConnector {
 
     let version = "test"
     nonisolated var configDef: ConfigDef {
-        ConfigDef().define("failures", .int, default: "0", documentation: "put calls that fail before it works")
+        ConfigDef()
+            .define("failures", .int, default: "0", documentation: "put calls that fail before it works")
+            .define("json.text", .boolean, default: "false", documentation: "take values as JSON text")
     }
     private var config: [String: String] = [:]
     func start(_ config: [String: String], context: any ConnectorContext) { self.config = config }
@@ -47,17 +56,30 @@ actor FlakySinkConnector: SinkConnector {
 actor FlakySinkTask: SinkTask {
     var failures = 0
     var log: SinkLog?
+    var context: (any SinkTaskContext)?
 
     func start(_ config: [String: String], context: any SinkTaskContext) async {
         failures = Int(config["failures"] ?? "0") ?? 0
         log = await FlakySinkConnector.registry.log(for: config["name"] ?? "")
+        self.context = context
+        if config["json.text"] == "true" { context.deliverValuesAsJSONText() }
     }
 
     func put(_ records: [SinkRecord]) async throws {
         guard let log else { return }
         let call = await log.countPut()
         if call <= failures { throw RetriableException("store unavailable (call \(call) of \(failures) failing)") }
-        await log.record(records)
+        var good: [SinkRecord] = []
+        for record in records {
+            if let text = record.valueJSON, String(decoding: text, as: UTF8.self).contains("\"bad\""),
+                let reporter = context?.errantRecordReporter
+            {
+                try await reporter.report(record, error: DataException("a bad record"))
+            } else {
+                good.append(record)
+            }
+        }
+        await log.record(good)
     }
 
     func stop() {}
@@ -201,6 +223,31 @@ extension Integration {
             #expect(headers["__connect.errors.stage"] == "VALUE_CONVERTER")
             #expect(headers["__connect.errors.exception.message"]?.isEmpty == false)
             #expect((try? await herder.status(name))?.tasks.first?.status.state == .running)
+            await herder.stopAll()
+            try await producer.close()
+        }
+
+        @Test(
+            "values taken as JSON text: the sink gets each value's compact text, and one it reports goes to the DLQ as that text")
+        func jsonTextToDeadLetter() async throws {
+            let (herder, producer, _) = try await herder()
+            let topic = TestStack.unique("jsontext")
+            let dlq = "\(topic)-dlq"
+            try await produce(producer, topic: topic, values: [#"{ "n": 1 }"#, #"{"bad": true, "n": 2.50}"#, #"{"n":3}"#])
+            let name = "\(topic)-sink"
+            try await herder.put([
+                "name": name, "connector.class": "test.FlakySink", "topics": topic, "json.text": "true",
+                "errors.tolerance": "all", "errors.deadletterqueue.topic.name": dlq, "value.converter": "JsonConverter",
+                "value.converter.schemas.enable": "false",
+            ])
+            let log = await FlakySinkConnector.registry.log(for: name)
+            try await TestStack.eventually(timeout: .seconds(60), "two good records put") { await log.values.count == 2 }
+            #expect(await log.texts == [#"{"n":1}"#, #"{"n":3}"#])
+            #expect(await log.values == [.null, .null], "the values were not built")
+            let dead = try await WorkerHarness.readAll(topic: dlq, expected: 1, timeout: .seconds(30))
+            #expect(dead.first?.value == Array(#"{"bad":true,"n":2.5}"#.utf8), "the record's text, not the unbuilt value")
+            let stage = dead.first?.headers.first { $0.key == "__connect.errors.stage" }?.value
+            #expect(stage == Array("TASK_PUT".utf8))
             await herder.stopAll()
             try await producer.close()
         }

@@ -156,6 +156,15 @@ struct S3SinkUnitTests {
         #expect(pool.idleBytes == 8 * mib)
     }
 
+    @Test("a new file reserves a little more than the partition's files held last time, within 64 KiB and one part")
+    func fileReserve() {
+        let part = 25 << 20
+        #expect(S3SinkTask.reserve(forFilesOf: nil, partSize: part) == 64 << 10)
+        #expect(S3SinkTask.reserve(forFilesOf: 0, partSize: part) == 64 << 10)
+        #expect(S3SinkTask.reserve(forFilesOf: 8 << 20, partSize: part) == 9 << 20)
+        #expect(S3SinkTask.reserve(forFilesOf: 40 << 20, partSize: part) == part)
+    }
+
     @Test("multipart ETag is MD5 of the part MD5s with the part count")
     func multipartETag() {
         let parts = [

@@ -173,6 +173,8 @@ struct JsonConverterTests {
             #""\ud800\u0041""#,
             #""\u12""#, "", "   ", "[[[[]]]]", String(repeating: "[", count: 511) + String(repeating: "]", count: 511),
             String(repeating: "[", count: 512) + String(repeating: "]", count: 512), "1 2", "{} {}",
+            String(repeating: #"{"a":"#, count: 511) + "1" + String(repeating: "}", count: 511),
+            String(repeating: #"{"a":"#, count: 512) + "1" + String(repeating: "}", count: 512),
         ]
         var inputs = documents.map { Array($0.utf8) }
         inputs += [

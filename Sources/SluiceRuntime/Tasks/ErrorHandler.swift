@@ -156,7 +156,10 @@ struct ErrantReporter: ErrantRecordReporter {
 
     func report(_ record: any ConnectRecord, error: any Error) async throws {
         let offset = (record as? SinkRecord)?.kafkaOffset
-        let value = JsonConverter.payload(schema: record.valueSchema, value: record.value, decimalNumeric: false).jsonBytes
+        // A value the task took as JSON text (`deliverValuesAsJSONText`) was never built: send the text.
+        let value =
+            (record as? SinkRecord)?.valueJSON
+            ?? JsonConverter.payload(schema: record.valueSchema, value: record.value, decimalNumeric: false).jsonBytes
         try await handler.handle(
             error, stage: .put, coordinates: (record.topic, record.kafkaPartition, offset), original: (nil, value, []))
     }

@@ -5,9 +5,10 @@ import Synchronization
 /// without a copy.
 ///
 /// The memory comes from a `RegionPool` and goes back to it once neither the file nor any `Data`
-/// handed out refers to it, so a partition's next object is written into pages that are already
-/// mapped: no page faults and no copies from growing, object after object. Appending while a
-/// handed-out `Data` is alive copies first (copy on write), so a body being uploaded never changes.
+/// handed out refers to it. The pool keeps the largest region given back (of 1 MiB or more) for
+/// the next object of about that size, so steady objects mostly go into pages already mapped,
+/// without page faults or copies from growing. Appending while a handed-out `Data` is alive
+/// copies first (copy on write), so a body being uploaded never changes.
 struct ObjectBytes {
     private var region: Region?
     private(set) var count = 0

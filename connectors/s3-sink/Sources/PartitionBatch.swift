@@ -44,6 +44,7 @@ final class PartitionState {
     var lastSeen: Int64?
     /// Wall-clock time a record last arrived (`RotationTimer` waits for quiet).
     var lastArrival: Int64 = .min
-    /// Size of the partition's last object when it was cut: what its next object reserves.
+    /// Bytes per file of the partition's last batch when it was cut (held in memory then: without
+    /// parts already uploaded): what each file of the next batch reserves.
     var objectSize: Int?
 }

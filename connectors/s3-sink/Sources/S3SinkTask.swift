@@ -141,7 +141,8 @@ public actor S3SinkTask: SinkTask {
                 key:
                     "\(config.topicsDir)/\(encoded)/\(partition.topic)+\(partition.partition)+\(Self.padded(offset)).\(config.fileExtension)",
                 startOffset: offset, compress: config.compression == .gzip,
-                pending: ObjectBytes(pool: pool, expectedSize: state.objectSize.map { $0 + $0 / 8 } ?? 64 << 10))
+                pending: ObjectBytes(
+                    pool: pool, expectedSize: Self.reserve(forFilesOf: state.objectSize, partSize: config.partSize)))
         }
         file.append(bytes, separator: config.format == .json ? Self.newline : config.byteArraySeparator, offset: offset)
         if config.storeKeys {
@@ -281,7 +282,7 @@ public actor S3SinkTask: SinkTask {
         guard let state = states[partition], !state.batch.isEmpty else { return }
         let batch = state.batch
         state.batch = PartitionBatch()
-        state.objectSize = batch.files.values.map(\.pending.count).max()
+        state.objectSize = batch.files.values.reduce(0) { $0 + $1.pending.count } / max(batch.files.count, 1)
         uploadSequence += 1
         let job = UploadJob(partition: partition, batch: batch, sequence: uploadSequence)
         uploads[partition, default: []].append(job)
@@ -449,6 +450,13 @@ public actor S3SinkTask: SinkTask {
     // MARK: Serialization
 
     static let newline: [UInt8] = [0x0A]
+
+    /// What a new file reserves: an eighth more than the partition's files held on average last
+    /// time (so a steady size does not grow by copying), at least 64 KiB, at most one part.
+    static func reserve(forFilesOf lastSize: Int?, partSize: Int) -> Int {
+        guard let lastSize else { return 64 << 10 }
+        return min(max(lastSize + lastSize / 8, 64 << 10), partSize)
+    }
 
     /// The record's bytes in the object, without the separator: its JSON text, or its raw bytes.
     private func serialize(_ record: SinkRecord) throws -> [UInt8] {

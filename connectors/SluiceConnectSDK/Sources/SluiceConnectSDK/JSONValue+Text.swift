@@ -91,7 +91,7 @@ extension JSONValue {
             writeInteger(Int64(value), to: &out)
             out += ".0".utf8
         } else {
-            out += value.description.utf8  // shortest round-trip text: small enough to need no allocation
+            out += value.description.utf8  // shortest round-trip text, without an interpolation buffer
         }
     }
 
