@@ -228,7 +228,7 @@ extension Integration {
         }
 
         @Test(
-            "values taken as JSON text: the sink gets each value's compact text, and one it reports goes to the DLQ as that text")
+            "values taken as JSON text: the sink gets each value's compact text; bad JSON and a reported record go to the DLQ")
         func jsonTextToDeadLetter() async throws {
             let (herder, producer, _) = try await herder()
             let topic = TestStack.unique("jsontext")
