@@ -19,6 +19,15 @@ struct S3SinkUnitTests {
         SinkRecord(topic: "orders", kafkaPartition: partition, kafkaOffset: offset, value: value, timestamp: timestamp)
     }
 
+    @Test("records are followed by a newline in JSON lines and by format.bytearray.separator in raw bytes")
+    func recordSeparator() throws {
+        #expect(try config([:]).recordSeparator == [0x0A])
+        #expect(try config(["format.bytearray.separator": "|"]).recordSeparator == [0x0A])
+        let bytes = ["format.class": "io.confluent.connect.s3.format.bytearray.ByteArrayFormat"]
+        #expect(try config(bytes).recordSeparator == [0x0A])
+        #expect(try config(bytes.merging(["format.bytearray.separator": "\r\n"]) { $1 }).recordSeparator == [0x0D, 0x0A])
+    }
+
     @Test("configuration errors name the key and the fix")
     func configErrors() throws {
         let missing = #expect(throws: ConfigException.self) { try S3SinkConfig([:]) }

@@ -71,6 +71,10 @@ public struct SinkTaskRunner: TaskRunning {
         positions.setConsumer(consumer)
         try consumer.subscribe(topics: config.topicsRegex.map { ["^" + $0] } ?? config.topics)
         try await task.start(taskConfig, context: context)
+        // Asked for in `start`; possible with schemaless JsonConverter and no transformation to see values.
+        let valuesAsJSONText =
+            positions.valuesAsJSONText && transforms.isEmpty
+            && (converters.value as? JsonConverter).map { !$0.schemasEnabled } == true
         started()
         var lastCommit = ContinuousClock.now
         var deferral = CommitDeferral(limit: config.errorsRetryTimeout)
@@ -87,7 +91,7 @@ public struct SinkTaskRunner: TaskRunning {
                         topic = message.topic
                         topics.record(message.topic)
                     }
-                    let records = try await convert(messages, valuesAsJSONText: positions.valuesAsJSONText)
+                    let records = try await convert(messages, valuesAsJSONText: valuesAsJSONText)
                     if !records.isEmpty { try await errors.retrying(.put) { try await task.put(records) } }
                     positions.consumed(messages)
                 }
@@ -126,12 +130,9 @@ public struct SinkTaskRunner: TaskRunning {
         }
     }
 
-    /// Kafka messages → the records `put` gets. Values go as JSON text instead where the task asked
-    /// for that (`SinkTaskContext.deliverValuesAsJSONText`) and the value converter is schemaless
-    /// `JsonConverter` with no transformation to see the value.
+    /// Kafka messages → the records `put` gets, with values as JSON text instead where the task
+    /// asked for that and it is possible (`valuesAsJSONText`).
     private func convert(_ messages: [KafkaConsumerMessage], valuesAsJSONText: Bool) async throws -> [SinkRecord] {
-        let asText =
-            valuesAsJSONText && transforms.isEmpty && (converters.value as? JsonConverter).map { !$0.schemasEnabled } == true
         var records: [SinkRecord] = []
         records.reserveCapacity(messages.count)
         for message in messages {
@@ -141,7 +142,7 @@ public struct SinkTaskRunner: TaskRunning {
                 stage = .valueConverter
                 var value = SchemaAndValue.null
                 var valueJSON: [UInt8]? = nil
-                if asText {
+                if valuesAsJSONText {
                     valueJSON = try message.value.flatMap { try JsonConverter.schemalessText(topic: message.topic, bytes: $0) }
                 } else {
                     value = try converters.value.toConnectData(topic: message.topic, bytes: message.value)
@@ -217,7 +218,7 @@ final class SinkPositions: Sendable {
     }
 
     func setConsumer(_ consumer: KafkaConsumer) { state.withLock { $0.consumer = consumer } }
-    /// The task asked for values as JSON text (`SinkTaskContext.deliverValuesAsJSONText`).
+    /// The task asked for values as JSON text (`SinkTaskContext.deliverValuesAsJSONText`, in `start`).
     var valuesAsJSONText: Bool {
         get { state.withLock { $0.valuesAsJSONText } }
         set { state.withLock { $0.valuesAsJSONText = newValue } }

@@ -13,14 +13,13 @@ struct ObjectBytes {
     private var region: Region?
     private(set) var count = 0
     private let pool: RegionPool
+    private let expectedSize: Int
 
     /// Starts empty; the first append asks the pool for at least `expectedSize` bytes.
     init(pool: RegionPool, expectedSize: Int) {
         self.pool = pool
         self.expectedSize = max(expectedSize, 1)
     }
-
-    private let expectedSize: Int
 
     var isEmpty: Bool { count == 0 }
 

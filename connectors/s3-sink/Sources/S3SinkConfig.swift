@@ -26,7 +26,9 @@ struct S3SinkConfig: Sendable {
     var rotateScheduleInterval: Int64?
     var partitioner: PartitionerSpec
     var format: Format
-    var byteArraySeparator: [UInt8]
+    /// What follows each record in an object: a newline after a JSON line, the configured
+    /// separator (`format.bytearray.separator`) after raw bytes.
+    var recordSeparator: [UInt8]
     var compression: Compression
     var partSize: Int
     var sseAlgorithm: String?
@@ -207,7 +209,7 @@ struct S3SinkConfig: Sendable {
         rotateScheduleInterval = schedule > 0 ? schedule : nil
         partitioner = try PartitionerSpec(parsed)
         format = (parsed.string("format.class") ?? "").hasSuffix("ByteArrayFormat") ? .bytes : .json
-        byteArraySeparator = Array((parsed.string("format.bytearray.separator") ?? "\n").utf8)
+        recordSeparator = format == .json ? [0x0A] : Array((parsed.string("format.bytearray.separator") ?? "\n").utf8)
         compression = Compression(rawValue: parsed.string("s3.compression.type") ?? "none") ?? .none
         partSize = parsed.int("s3.part.size")
         let sse = parsed.string("s3.ssea.name") ?? ""

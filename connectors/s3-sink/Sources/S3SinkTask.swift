@@ -144,7 +144,7 @@ public actor S3SinkTask: SinkTask {
                 pending: ObjectBytes(
                     pool: pool, expectedSize: Self.reserve(forFilesOf: state.objectSize, partSize: config.partSize)))
         }
-        file.append(bytes, separator: config.format == .json ? Self.newline : config.byteArraySeparator, offset: offset)
+        file.append(bytes, separator: config.recordSeparator, offset: offset)
         if config.storeKeys {
             JsonConverter.writePayload(schema: record.keySchema, value: record.key, decimalNumeric: false, to: &file.keyLines)
             file.keyLines.append(0x0A)
@@ -448,8 +448,6 @@ public actor S3SinkTask: SinkTask {
     }
 
     // MARK: Serialization
-
-    static let newline: [UInt8] = [0x0A]
 
     /// What a new file reserves: an eighth more than the partition's files held on average last
     /// time (so a steady size does not grow by copying), at least 64 KiB, at most one part.

@@ -25,39 +25,33 @@ extension JsonConverter {
 /// The one pass of `JsonConverter.schemalessText`. `run()` returns false whenever the long way
 /// must decide; it never produces a different text.
 struct SchemalessCompactor {
-    let bytes: [UInt8]
-    var index = 0
+    /// Reads the input: its whitespace, strings, numbers and literals are the parser's own.
+    private var reader: JSONParser
     private(set) var out: [UInt8] = []
     /// The keys of the objects being written, innermost object last: where each is in `out`
     /// (quotes included) and, unless it is plain ASCII copied as it was, its text.
     private var keys: [(range: Range<Int>, text: String?)] = []
 
     init(bytes: [UInt8]) {
-        self.bytes = bytes
-        out.reserveCapacity(bytes.count)
+        reader = JSONParser(bytes: bytes)
+        out.reserveCapacity(reader.bytes.count)
     }
+
+    /// The byte at the reader's position, `nil` at the end.
+    private var next: UInt8? { reader.index < reader.bytes.count ? reader.bytes[reader.index] : nil }
 
     mutating func run() -> Bool {
-        skipWhitespace()
+        reader.skipWhitespace()
         // A top-level null is Connect's tombstone: the long way says so.
-        guard index < bytes.count, bytes[index] != UInt8(ascii: "n") else { return false }
+        guard let first = next, first != UInt8(ascii: "n") else { return false }
         guard value(depth: 0) else { return false }
-        skipWhitespace()
-        return index == bytes.count
-    }
-
-    private mutating func skipWhitespace() {
-        while index < bytes.count {
-            switch bytes[index] {
-            case 0x20, 0x0A, 0x0D, 0x09: index += 1
-            default: return
-            }
-        }
+        reader.skipWhitespace()
+        return reader.index == reader.bytes.count
     }
 
     private mutating func value(depth: Int) -> Bool {
-        guard depth < JSONParser.maxDepth, index < bytes.count else { return false }
-        switch bytes[index] {
+        guard depth < JSONParser.maxDepth, let first = next else { return false }
+        switch first {
         case UInt8(ascii: "{"): return object(depth: depth)
         case UInt8(ascii: "["): return array(depth: depth)
         case UInt8(ascii: "\""): return string() != nil
@@ -72,15 +66,15 @@ struct SchemalessCompactor {
         let first = keys.count
         defer { keys.removeSubrange(first...) }
         return items(closedBy: UInt8(ascii: "}")) { this in
-            guard this.index < this.bytes.count, this.bytes[this.index] == UInt8(ascii: "\"") else { return false }
+            guard this.next == UInt8(ascii: "\"") else { return false }
             let start = this.out.count
             guard let text = this.string() else { return false }
             this.keys.append((start..<this.out.count, text))
-            this.skipWhitespace()
-            guard this.index < this.bytes.count, this.bytes[this.index] == UInt8(ascii: ":") else { return false }
-            this.index += 1
+            this.reader.skipWhitespace()
+            guard this.next == UInt8(ascii: ":") else { return false }
+            this.reader.index += 1
             this.out.append(UInt8(ascii: ":"))
-            this.skipWhitespace()
+            this.reader.skipWhitespace()
             return this.value(depth: depth + 1)
         } && distinctKeys(from: first)
     }
@@ -89,64 +83,60 @@ struct SchemalessCompactor {
         items(closedBy: UInt8(ascii: "]")) { this in this.value(depth: depth + 1) }
     }
 
-    /// Copies the bracket at `index` and the comma-separated items `item` writes (as the parser
-    /// reads them: whitespace around each) up to the closing bracket.
+    /// Copies the bracket at the reader's position and the comma-separated items `item` writes (as
+    /// the parser reads them: whitespace around each) up to the closing bracket.
     private mutating func items(closedBy close: UInt8, _ item: (inout SchemalessCompactor) -> Bool) -> Bool {
-        out.append(bytes[index])
-        index += 1
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == close {
-            index += 1
+        out.append(reader.bytes[reader.index])
+        reader.index += 1
+        reader.skipWhitespace()
+        if next == close {
+            reader.index += 1
             out.append(close)
             return true
         }
         while true {
-            skipWhitespace()
+            reader.skipWhitespace()
             guard item(&self) else { return false }
-            skipWhitespace()
-            guard index < bytes.count else { return false }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
+            reader.skipWhitespace()
+            guard let separator = next else { return false }
+            if separator == UInt8(ascii: ",") {
+                reader.index += 1
                 out.append(UInt8(ascii: ","))
                 continue
             }
-            guard bytes[index] == close else { return false }
-            index += 1
+            guard separator == close else { return false }
+            reader.index += 1
             out.append(close)
             return true
         }
     }
 
-    /// Writes the string at `index`. Returns `.some(nil)` for plain ASCII without escapes (copied
-    /// as it is), `.some(text)` for any other string (decoded and written again), `nil` on an error.
+    /// Writes the string at the reader's position. Returns `.some(nil)` for plain ASCII without
+    /// escapes (copied as it is), `.some(text)` for any other string (decoded and written again),
+    /// `nil` on an error.
     private mutating func string() -> String?? {
-        let start = index + 1
-        let end = bytes.withUnsafeBufferPointer { PlainRun.asciiEnd(in: $0, from: start) }
-        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
-            out.append(contentsOf: bytes[index...end])
-            index = end + 1
+        let start = reader.index + 1
+        let end = reader.bytes.withUnsafeBufferPointer { PlainRun.asciiEnd(in: $0, from: start) }
+        if end < reader.bytes.count, reader.bytes[end] == UInt8(ascii: "\"") {
+            out.append(contentsOf: reader.bytes[reader.index...end])
+            reader.index = end + 1
             return .some(nil)
         }
-        var parser = JSONParser(bytes: bytes, index: index)
-        guard let text = try? parser.string() else { return nil }
-        index = parser.index
+        guard let text = try? reader.string() else { return nil }
         JSONValue.writeString(text, to: &out)
         return .some(text)
     }
 
     private mutating func number() -> Bool {
-        var parser = JSONParser(bytes: bytes, index: index)
-        guard let number: ConnectValue = try? parser.number() else { return false }
-        index = parser.index
+        guard let number: ConnectValue = try? reader.number() else { return false }
         JsonConverter.writePayload(schema: nil, value: number, decimalNumeric: false, to: &out)
         return true
     }
 
     private mutating func literal(_ word: StaticString) -> Bool {
-        var parser = JSONParser(bytes: bytes, index: index)
-        guard (try? parser.literal(word)) != nil else { return false }
-        out.append(contentsOf: bytes[index..<parser.index])
-        index = parser.index
+        let start = reader.index
+        guard (try? reader.literal(word)) != nil else { return false }
+        out.append(contentsOf: reader.bytes[start..<reader.index])
         return true
     }
 
@@ -158,10 +148,10 @@ struct SchemalessCompactor {
         if count < 2 { return true }
         if count <= 16, keys[first...].allSatisfy({ $0.text == nil }) {
             return out.withUnsafeBufferPointer { written in
-                func bytes(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: written[range]) }
+                func keyBytes(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: written[range]) }
                 for i in first + 1..<keys.count {
-                    let key = bytes(keys[i].range)
-                    for j in first..<i where bytes(keys[j].range).elementsEqual(key) { return false }
+                    let key = keyBytes(keys[i].range)
+                    for j in first..<i where keyBytes(keys[j].range).elementsEqual(key) { return false }
                 }
                 return true
             }
