@@ -12,18 +12,11 @@ import sys
 import time
 import urllib.request
 
+from process import exited
+
 log, pid = sys.argv[1], int(sys.argv[2])
-
-
-def alive():
-    try:
-        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
-
-
 url = None
-while alive():
+while not exited(pid):
     if url is None:
         try:
             found = re.search(r"url=(http://\S+) \[sluice\] REST API listening", open(log).read())

@@ -9,6 +9,8 @@ import json
 import sys
 import time
 
+from process import exited
+
 path, pid, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 
 
@@ -27,10 +29,6 @@ while True:
             sys.exit(0)
     except (OSError, ValueError, KeyError):
         pass  # not written yet, or caught mid-replace
-    try:
-        exited = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] in ("Z", "X")  # a zombie has exited
-    except OSError:
-        exited = True
-    if exited:
+    if exited(pid):
         sys.exit(f"the worker (pid {pid}) exited before committing everything")
     time.sleep(0.05)

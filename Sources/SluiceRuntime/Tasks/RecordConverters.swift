@@ -3,6 +3,9 @@ import SluiceKafka
 
 /// The key, value and header converters one connector uses (its own settings over the worker's).
 public struct RecordConverters: Sendable {
+    /// A value's bytes (and its topic) → its compact JSON text, `nil` for a tombstone.
+    typealias JSONText = @Sendable (_ topic: String, _ bytes: [UInt8]) throws -> [UInt8]?
+
     public let key: any Converter
     public let value: any Converter
     public let header: any HeaderConverter
@@ -22,6 +25,13 @@ public struct RecordConverters: Sendable {
             named: connector.headerConverter ?? worker.headerConverter,
             configuration: connector.headerConverter == nil
                 ? worker.headerConverterSettings : connector.settings(withPrefix: "header.converter."))
+    }
+
+    /// Turns a value's bytes straight into its compact JSON text (`nil` for a tombstone), where the
+    /// value converter can: schemaless `JsonConverter` (`JsonConverter.schemalessText`).
+    var valueJSONText: JSONText? {
+        guard let json = value as? JsonConverter, !json.schemasEnabled else { return nil }
+        return { topic, bytes in try JsonConverter.schemalessText(topic: topic, bytes: bytes) }
     }
 
     /// Connect headers → Kafka headers.

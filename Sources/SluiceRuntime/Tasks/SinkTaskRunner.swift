@@ -71,10 +71,8 @@ public struct SinkTaskRunner: TaskRunning {
         positions.setConsumer(consumer)
         try consumer.subscribe(topics: config.topicsRegex.map { ["^" + $0] } ?? config.topics)
         try await task.start(taskConfig, context: context)
-        // Asked for in `start`; possible with schemaless JsonConverter and no transformation to see values.
-        let valuesAsJSONText =
-            positions.valuesAsJSONText && transforms.isEmpty
-            && (converters.value as? JsonConverter).map { !$0.schemasEnabled } == true
+        // Asked for in `start`; possible where the value converter gives JSON text and no transformation sees values.
+        let valueJSONText = positions.valuesAsJSONText && transforms.isEmpty ? converters.valueJSONText : nil
         started()
         var lastCommit = ContinuousClock.now
         var deferral = CommitDeferral(limit: config.errorsRetryTimeout)
@@ -91,7 +89,7 @@ public struct SinkTaskRunner: TaskRunning {
                         topic = message.topic
                         topics.record(message.topic)
                     }
-                    let records = try await convert(messages, valuesAsJSONText: valuesAsJSONText)
+                    let records = try await convert(messages, valueJSONText: valueJSONText)
                     if !records.isEmpty { try await errors.retrying(.put) { try await task.put(records) } }
                     positions.consumed(messages)
                 }
@@ -131,8 +129,10 @@ public struct SinkTaskRunner: TaskRunning {
     }
 
     /// Kafka messages → the records `put` gets, with values as JSON text instead where the task
-    /// asked for that and it is possible (`valuesAsJSONText`).
-    private func convert(_ messages: [KafkaConsumerMessage], valuesAsJSONText: Bool) async throws -> [SinkRecord] {
+    /// asked for that and it is possible (`valueJSONText`).
+    private func convert(
+        _ messages: [KafkaConsumerMessage], valueJSONText: RecordConverters.JSONText?
+    ) async throws -> [SinkRecord] {
         var records: [SinkRecord] = []
         records.reserveCapacity(messages.count)
         for message in messages {
@@ -142,8 +142,8 @@ public struct SinkTaskRunner: TaskRunning {
                 stage = .valueConverter
                 var value = SchemaAndValue.null
                 var valueJSON: [UInt8]? = nil
-                if valuesAsJSONText {
-                    valueJSON = try message.value.flatMap { try JsonConverter.schemalessText(topic: message.topic, bytes: $0) }
+                if let valueJSONText {
+                    valueJSON = try message.value.flatMap { try valueJSONText(message.topic, $0) }
                 } else {
                     value = try converters.value.toConnectData(topic: message.topic, bytes: message.value)
                 }

@@ -95,11 +95,14 @@ final class RegionPool: Sendable {
 
     func take(minimumCapacity: Int) -> Region {
         let reused = idle.withLock { regions -> IdleRegion? in
-            let fitting = regions.indices.filter {
-                regions[$0].capacity >= minimumCapacity && regions[$0].capacity / 4 <= minimumCapacity
+            // The smallest that fits and is at most four times the request.
+            var best: Int? = nil
+            for index in regions.indices {
+                let capacity = regions[index].capacity
+                guard capacity >= minimumCapacity, capacity / 4 <= minimumCapacity else { continue }
+                if best.map({ capacity < regions[$0].capacity }) ?? true { best = index }
             }
-            guard let best = fitting.min(by: { regions[$0].capacity < regions[$1].capacity }) else { return nil }
-            return regions.remove(at: best)
+            return best.map { regions.remove(at: $0) }
         }
         if let reused { return Region(base: reused.base, capacity: reused.capacity, pool: self) }
         guard let base = malloc(minimumCapacity) else { fatalError("out of memory allocating \(minimumCapacity) bytes") }

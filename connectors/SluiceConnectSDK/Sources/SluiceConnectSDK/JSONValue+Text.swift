@@ -130,34 +130,23 @@ extension JSONValue {
 /// Finds where a run of bytes that a JSON string holds as they are ends: at a quote, a backslash
 /// or a control character. Looks at eight bytes at a time (most strings have long plain runs).
 enum PlainRun {
-    /// The index of the first quote, backslash or control character at or after `start`, or
-    /// `bytes.count` if there is none.
-    static func end(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        var index = start
-        let raw = UnsafeRawBufferPointer(bytes)
-        while index + 8 <= bytes.count, !hasSpecialByte(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
-            index += 8
-        }
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return index }
-            index += 1
-        }
-        return index
-    }
-
-    /// Like `end(in:from:)`, but a byte of a non-ASCII character ends the run too.
-    static func asciiEnd(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+    /// The index of the first quote, backslash or control character at or after `start` (with
+    /// `asciiOnly`, also the first byte of a non-ASCII character), or `bytes.count` if there is none.
+    @inline(__always)
+    static func end(in bytes: UnsafeBufferPointer<UInt8>, from start: Int, asciiOnly: Bool = false) -> Int {
+        // Bytes with the high bit set end the run only when asked (`asciiOnly` is constant at each call).
+        let highBits: UInt64 = asciiOnly ? 0x8080_8080_8080_8080 : 0
+        let highest: UInt8 = asciiOnly ? 0x7F : 0xFF
         var index = start
         let raw = UnsafeRawBufferPointer(bytes)
         while index + 8 <= bytes.count {
             let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            if hasSpecialByte(word) || word & 0x8080_8080_8080_8080 != 0 { break }
+            if hasSpecialByte(word) || word & highBits != 0 { break }
             index += 8
         }
         while index < bytes.count {
             let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { return index }
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte > highest { return index }
             index += 1
         }
         return index

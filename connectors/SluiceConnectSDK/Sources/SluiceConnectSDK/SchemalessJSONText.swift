@@ -95,13 +95,13 @@ struct SchemalessCompactor {
             return true
         }
         while true {
-            reader.skipWhitespace()
             guard item(&self) else { return false }
             reader.skipWhitespace()
             guard let separator = next else { return false }
             if separator == UInt8(ascii: ",") {
                 reader.index += 1
                 out.append(UInt8(ascii: ","))
+                reader.skipWhitespace()
                 continue
             }
             guard separator == close else { return false }
@@ -116,7 +116,7 @@ struct SchemalessCompactor {
     /// `nil` on an error.
     private mutating func string() -> String?? {
         let start = reader.index + 1
-        let end = reader.bytes.withUnsafeBufferPointer { PlainRun.asciiEnd(in: $0, from: start) }
+        let end = reader.bytes.withUnsafeBufferPointer { PlainRun.end(in: $0, from: start, asciiOnly: true) }
         if end < reader.bytes.count, reader.bytes[end] == UInt8(ascii: "\"") {
             out.append(contentsOf: reader.bytes[reader.index...end])
             reader.index = end + 1
